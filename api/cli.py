@@ -1,0 +1,320 @@
+"""The ``callscope`` command line (Typer + Rich). Commands stay thin over the service modules."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from api.settings import Settings
+from common.errors import CallscopeError, InvalidInput, NotFound
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="callscope: transcribe, redact, store and score contact-center calls.", no_args_is_help=True
+)
+calls_app = typer.Typer(help="Stored calls.", no_args_is_help=True)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+app.add_typer(calls_app, name="calls")
+app.add_typer(db_app, name="db")
+
+console = Console()
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEMO_RECORDINGS = Path(__file__).resolve().parent.parent / "demo" / "recordings"
+
+
+def _errors(fn: F) -> F:
+    """Show callscope errors as one clear line and a non-zero exit code, not a traceback."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except NotFound as exc:
+            err.print(f"[red]not found:[/] {exc}", highlight=False)
+            raise typer.Exit(3) from None
+        except InvalidInput as exc:
+            err.print(f"[red]invalid input:[/] {exc}", highlight=False)
+            raise typer.Exit(2) from None
+        except CallscopeError as exc:
+            err.print(f"[red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _runtime() -> Any:
+    from api.runtime import open_runtime
+
+    return open_runtime(Settings())
+
+
+def _fmt_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    m, s = divmod(round(seconds), 60)
+    return f"{m}:{s:02d}"
+
+
+def _calls_table(summaries: list[Any], title: str) -> Table:
+    table = Table(title=title, show_lines=False)
+    table.add_column("id", style="cyan", no_wrap=True)
+    table.add_column("duration", justify="right")
+    table.add_column("speakers")
+    table.add_column("first customer sentence", overflow="fold")
+    table.add_column("redactions", justify="right")
+    for c in summaries:
+        table.add_row(
+            c.id, _fmt_duration(c.duration_s), ", ".join(c.speakers), c.preview, str(c.redaction_count)
+        )
+    return table
+
+
+def _ingest(rt: Any, paths: list[Path], *, process: bool) -> Any:
+    from api.ingest import ingest_paths
+
+    progress = Progress(
+        TextColumn("[bold]ingesting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+    )
+    task = progress.add_task("ingest", total=None)
+    with progress:
+        report = ingest_paths(
+            rt,
+            paths,
+            process=process,
+            on_start=lambda n: progress.update(task, total=n),
+            on_progress=lambda n: progress.update(task, completed=n),
+        )
+    summary = (
+        f"stored {len(report.stored)}, skipped {len(report.skipped)} already stored, "
+        f"failed {len(report.failed)}"
+    )
+    if not process:
+        summary += f", queued {report.queued} for `callscope worker`"
+    err.print(summary)
+    for source, reason in report.failed:
+        err.print(f"[red]failed[/] {source}: {reason}", highlight=False)
+    return report
+
+
+@app.command()
+@_errors
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Recordings, folders, or labeled-call JSONL files.")],
+    process: Annotated[bool, typer.Option(help="Run the jobs here; --no-process only queues them.")] = True,
+) -> None:
+    """Transcribe, redact and store recordings and labeled calls (one job each; safe to re-run)."""
+    report = _ingest(_runtime(), paths, process=process)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+@_errors
+def demo(
+    recordings: Annotated[Path, typer.Option(help="Folder of demo recordings.")] = DEMO_RECORDINGS,
+) -> None:
+    """The main job on the embedded defaults: ingest the demo company's calls and show them."""
+    from api import store
+
+    rt = _runtime()
+    err.print(f"database: {rt.db.describe()}  (data in {rt.settings.home_dir})")
+    report = _ingest(rt, [recordings], process=True)
+    console.print(_calls_table(store.list_calls(rt.db, limit=100), "Stored calls"))
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+@_errors
+def worker(concurrency: Annotated[int, typer.Option(min=1, help="Jobs at a time.")] = 1) -> None:
+    """Run a worker that processes queued jobs until interrupted (start several to scale out)."""
+    import asyncio
+
+    from api import jobs
+
+    rt = _runtime()
+    job_app = jobs.make_app(rt)
+
+    async def main() -> None:
+        async with job_app.open_async():
+            await jobs.run_worker(job_app, concurrency=concurrency)
+
+    err.print(f"worker on {rt.db.describe()}, queue '{jobs.QUEUE}' (Ctrl-C to stop)")
+    asyncio.run(main())
+
+
+@app.command()
+@_errors
+def transcribe(
+    file: Annotated[Path, typer.Argument(help="A recording in any format FFmpeg reads.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the transcript as JSON.")] = False,
+    agent_channel: Annotated[int | None, typer.Option(help="Stereo: the agent's channel.")] = None,
+) -> None:
+    """Transcribe one recording (no database needed)."""
+    from api.runtime import transcriber_for
+    from asr import decode_audio
+
+    settings = Settings()
+    audio = decode_audio(file, max_duration_s=settings.max_duration_s)
+    transcript = transcriber_for(settings, agent_channel).transcribe(audio)
+    if as_json:
+        sys.stdout.write(json.dumps(transcript.to_dict(), indent=2) + "\n")
+        return
+    for t in transcript.turns:
+        console.print(
+            f"[dim]{t.start:7.2f}–{t.end:7.2f}[/] [bold]{t.speaker:>8}[/]: {t.text}", highlight=False
+        )
+    err.print(f"{len(transcript.turns)} turns, {transcript.duration:.1f} s")
+
+
+@calls_app.command("list")
+@_errors
+def calls_list(
+    limit: Annotated[int, typer.Option(min=1, max=10000)] = 50,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List stored calls, newest first."""
+    from dataclasses import asdict
+
+    from api import store
+
+    calls = store.list_calls(_runtime().db, limit=limit, offset=offset)
+    if as_json:
+        sys.stdout.write(json.dumps([asdict(c) for c in calls], default=str, indent=2) + "\n")
+    else:
+        console.print(_calls_table(calls, f"{len(calls)} calls"))
+
+
+@calls_app.command("show")
+@_errors
+def calls_show(call_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Show one call's redacted transcript."""
+    from api import export
+
+    call = _get(call_id)
+    if as_json:
+        sys.stdout.write(json.dumps(export.call_to_record(call, words=True), indent=2, default=str) + "\n")
+        return
+    s = call.summary
+    console.print(
+        f"[bold]{s.id}[/]  {_fmt_duration(s.duration_s)}  {s.channel}  source: {s.source}", highlight=False
+    )
+    console.print(f"redactions: {s.redaction_count}  labels: {json.dumps(call.labels)}", highlight=False)
+    for t in call.transcript.turns if call.transcript else []:
+        console.print(f"[dim]{t.start:7.2f}[/] [bold]{t.speaker:>8}[/]: {t.text}", highlight=False)
+
+
+def _get(call_id: str) -> Any:
+    from api import store
+
+    return store.get_call(_runtime().db, call_id)
+
+
+@calls_app.command("export")
+@_errors
+def calls_export(
+    fmt: Annotated[str, typer.Option("--format", help="Only 'jsonl' (FORMATS.md §1).")] = "jsonl",
+    out: Annotated[Path | None, typer.Option(help="Output file; standard output when not given.")] = None,
+) -> None:
+    """Export every stored call as labeled-call JSON Lines."""
+    from api import export
+
+    if fmt != "jsonl":
+        raise InvalidInput(f"unknown export format '{fmt}'; the supported format is 'jsonl'")
+    rt = _runtime()
+    if out is None:
+        n = export.write_jsonl(rt.db, sys.stdout, base_dir=Path.cwd())
+    else:
+        with out.open("w", encoding="utf-8") as f:
+            n = export.write_jsonl(rt.db, f, base_dir=out.resolve().parent)
+    err.print(f"exported {n} calls")
+
+
+@calls_app.command("failures")
+@_errors
+def calls_failures(limit: Annotated[int, typer.Option(min=1)] = 20) -> None:
+    """Recent ingest failures with their reasons."""
+    from api import store
+
+    table = Table(title="ingest failures")
+    for col in ("when", "source", "reason"):
+        table.add_column(col, overflow="fold")
+    for f in store.list_failures(_runtime().db, limit=limit):
+        table.add_row(f.created_at.strftime("%Y-%m-%d %H:%M:%S"), f.source, f.reason)
+    console.print(table)
+
+
+@app.command("redact-audio")
+@_errors
+def redact_audio(
+    target: Annotated[str, typer.Argument(help="A stored call id, or a recording file.")],
+    out: Annotated[Path, typer.Option(help="Where to write the redacted copy (.wav or .flac).")],
+) -> None:
+    """Write a copy of a recording with the redacted words' time spans silenced."""
+    from api.runtime import transcriber_for
+    from asr import decode_audio
+    from privacy import RedactedSpan, get_redactor, silence_spans
+
+    path = Path(target)
+    if path.is_file():
+        settings = Settings()
+        transcript = transcriber_for(settings).transcribe(
+            decode_audio(path, max_duration_s=settings.max_duration_s)
+        )
+        spans = get_redactor().redact_transcript(transcript).spans
+        source = path
+    else:
+        call = _get(target)
+        if not call.audio_path:
+            raise InvalidInput(f"call '{target}' has no stored recording (a text contact?)")
+        spans = [RedactedSpan.from_dict(s) for s in call.redaction_spans]
+        source = Path(call.audio_path)
+    n = silence_spans(source, spans, out)
+    err.print(f"silenced {n} spans; wrote {out}")
+
+
+@app.command()
+@_errors
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port.")] = None,
+) -> None:
+    """Run the web app and JSON API (OpenAPI docs at /docs), with an in-process worker."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = Settings()
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+
+
+@db_app.command("upgrade")
+@_errors
+def db_upgrade() -> None:
+    """Apply pending schema migrations."""
+    rt = _runtime()
+    err.print(f"schema is current on {rt.db.describe()}")
+
+
+@db_app.command("url")
+@_errors
+def db_url() -> None:
+    """Print the database URL (starting the embedded server if needed)."""
+    sys.stdout.write(_runtime().db.url + "\n")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,134 @@
+"""HTTP routes for calls, uploads and jobs; each validates, calls one service function, returns."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
+
+from api import export, store, uploads
+from api.runtime import Runtime
+from common.errors import NotFound
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+
+class CallOut(BaseModel):
+    id: str
+    source: str
+    channel: str
+    duration_s: float | None
+    speakers: list[str]
+    preview: str
+    redaction_count: int
+    started_at: datetime | None
+    agent_id: str | None
+    customer_id: str | None
+    queue: str | None
+    created_at: datetime
+
+
+class CallList(BaseModel):
+    calls: list[CallOut]
+    limit: int
+    offset: int
+
+
+class UploadOut(BaseModel):
+    jobs: list[dict[str, Any]]
+    skipped: list[str]
+    errors: list[dict[str, str]]
+
+
+class JobOut(BaseModel):
+    id: int
+    status: str
+    task: str
+    attempts: int
+    call_id: str | None = None
+    error: str | None = None
+
+
+def _rt(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+@router.get("/health", tags=["meta"])
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/calls", response_model=CallList, tags=["calls"])
+async def list_calls(
+    request: Request, limit: int = Query(50, ge=1, le=1000), offset: int = Query(0, ge=0)
+) -> CallList:
+    calls = await run_in_threadpool(store.list_calls, _rt(request).db, limit=limit, offset=offset)
+    return CallList(
+        calls=[CallOut.model_validate(c, from_attributes=True) for c in calls], limit=limit, offset=offset
+    )
+
+
+@router.get("/calls/{call_id}", tags=["calls"])
+async def get_call(request: Request, call_id: str) -> dict[str, Any]:
+    """A call as a labeled-call record (FORMATS §1) with its redacted transcript and word timings."""
+    call = await run_in_threadpool(store.get_call, _rt(request).db, call_id)
+    return export.call_to_record(call, words=True)
+
+
+@router.get("/calls/{call_id}/transcript", tags=["calls"])
+async def get_transcript(request: Request, call_id: str) -> dict[str, Any]:
+    call = await run_in_threadpool(store.get_call, _rt(request).db, call_id)
+    if call.transcript is None:
+        raise NotFound(f"call '{call_id}' has no transcript")
+    out = call.transcript.to_dict()
+    out["redactions"] = call.redaction_spans
+    return out
+
+
+async def _chunks(file: UploadFile, size: int = 1 << 20) -> AsyncIterator[bytes]:
+    while chunk := await file.read(size):
+        yield chunk
+
+
+@router.post("/calls", status_code=202, response_model=UploadOut, tags=["calls"])
+async def upload_call(request: Request, file: UploadFile) -> UploadOut:
+    """Upload a recording (any format FFmpeg reads) or a labeled-call JSONL file; 202 with queued jobs."""
+    result = await uploads.accept_upload(
+        _rt(request), request.app.state.jobs, file.filename or "upload", _chunks(file)
+    )
+    return UploadOut(
+        jobs=[
+            {"id": j, "source": s, "status_url": f"/api/jobs/{j}"}
+            for j, s in zip(result.job_ids, result.sources, strict=True)
+        ],
+        skipped=result.skipped,
+        errors=[{"source": s, "reason": r} for s, r in result.errors],
+    )
+
+
+@router.get("/jobs/{job_id}", response_model=JobOut, tags=["jobs"])
+async def get_job(request: Request, job_id: int) -> JobOut:
+    rows = await request.app.state.jobs.connector.execute_query_all_async(
+        "SELECT id, status::text AS status, task_name, attempts, args "
+        "FROM procrastinate_jobs WHERE id = %(id)s",
+        id=job_id,
+    )
+    if not rows:
+        raise NotFound(f"no job with id {job_id}")
+    row = rows[0]
+    job = JobOut(id=row["id"], status=row["status"], task=row["task_name"], attempts=row["attempts"])
+    rt = _rt(request)
+    content_hash = (row["args"] or {}).get("content_hash")
+    if job.status == "succeeded" and content_hash:
+        job.call_id = await run_in_threadpool(store.find_call_by_hash, rt.db, content_hash)
+    elif job.status == "failed":
+        failures = await run_in_threadpool(store.list_failures, rt.db, limit=1, job_ids=[job_id])
+        job.error = failures[0].reason if failures else "failed"
+    return job

@@ -1,0 +1,39 @@
+"""The one place callscope reads the environment (prefix ``CALLSCOPE_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    """Runtime settings; every field can be set as ``CALLSCOPE_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="CALLSCOPE_", extra="ignore")
+
+    home: Path = Field(default=Path("~/.callscope"), description="Data folder: database, stored audio.")
+    database_url: str | None = Field(
+        default=None, description="PostgreSQL with pgvector; empty = embedded server under home/pgdata."
+    )
+    asr_model: str = Field(default="tiny.en", description="'tiny.en' (bundled) or a CTranslate2 model path.")
+    asr_compute_type: str = "int8"
+    asr_threads: int = Field(default=0, description="CPU threads for Whisper; 0 = all cores.")
+    asr_beam_size: int | None = Field(default=None, description="None = the transcriber's default.")
+    agent_channel: int = Field(default=0, description="Stereo recordings: the agent's channel.")
+    redact_pii: bool = True
+    max_upload_mb: float = 200.0
+    max_duration_s: float = 4 * 3600.0
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def home_dir(self) -> Path:
+        return self.home.expanduser().resolve()
+
+    @property
+    def audio_dir(self) -> Path:
+        return self.home_dir / "audio"

@@ -1,0 +1,99 @@
+"""Accepting an uploaded recording or labeled-call file: streamed to disk under size and duration limits."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from procrastinate import App
+
+from api import store
+from api.ingest import LABELED_SUFFIXES, IngestItem, collect, enqueue
+from api.runtime import Runtime
+from common.errors import AudioDecodeError, InputTooLarge, InvalidInput
+
+__all__ = ["UploadResult", "accept_upload", "probe_duration"]
+
+
+@dataclass(slots=True)
+class UploadResult:
+    job_ids: list[int] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+def probe_duration(path: Path, name: str) -> float:
+    """Duration from the container header, without decoding (cheap check before queuing)."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.audio:
+                raise AudioDecodeError(name, "no audio stream: is this an audio file?")
+            stream = container.streams.audio[0]
+            if container.duration is not None:
+                return float(container.duration) / 1_000_000
+            if stream.duration is not None and stream.time_base is not None:
+                return float(stream.duration * stream.time_base)
+            return 0.0
+    except av.FFmpegError as exc:
+        raise AudioDecodeError(name, f"not a readable recording ({exc.strerror or exc})") from exc
+
+
+async def _save_stream(chunks: AsyncIterator[bytes], dst: Path, max_bytes: int, name: str) -> str:
+    h = hashlib.sha256()
+    size = 0
+    with dst.open("wb") as f:
+        async for chunk in chunks:
+            size += len(chunk)
+            if size > max_bytes:
+                raise InputTooLarge(
+                    f"{name}: upload is over the {max_bytes // (1 << 20)} MiB limit (CALLSCOPE_MAX_UPLOAD_MB)"
+                )
+            h.update(chunk)
+            f.write(chunk)
+    if size == 0:
+        raise InvalidInput(f"{name}: the upload is empty")
+    return h.hexdigest()
+
+
+async def accept_upload(rt: Runtime, app: App, name: str, chunks: AsyncIterator[bytes]) -> UploadResult:
+    """Store an upload and queue its jobs; nothing is queued when the upload breaks a limit."""
+    safe = Path(name).name or "upload"
+    suffix = Path(safe).suffix.lower()
+    upload_dir = rt.settings.home_dir / "uploads"
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=upload_dir) as tmp:
+        path = Path(tmp) / safe
+        digest = await _save_stream(chunks, path, int(rt.settings.max_upload_mb * (1 << 20)), safe)
+        result = UploadResult()
+        if suffix in LABELED_SUFFIXES:
+            items, errors = collect([path], rt.settings.audio_dir)
+            # Name the upload as the user called it, not by its temporary path.
+            result.errors = [(src.replace(str(path), safe), why.replace(str(path), safe)) for src, why in errors]
+            for item in items:
+                item.source = item.source.replace(str(path), safe)
+                if item.kwargs.get("audio_path"):
+                    result.errors.append(
+                        (item.source, "field 'audio': upload the recording itself, not a path")
+                    )
+            items = [i for i in items if not i.kwargs.get("audio_path")]
+        else:
+            duration = probe_duration(path, safe)
+            if duration > rt.settings.max_duration_s:
+                raise InputTooLarge(
+                    f"{safe}: {duration:.0f} s is longer than the {rt.settings.max_duration_s:.0f} s limit "
+                    "(CALLSCOPE_MAX_DURATION_S)"
+                )
+            items = [IngestItem("ingest_recording", safe, digest, {"audio_path": str(path)})]
+        stored = store.existing_hashes(rt.db, [i.content_hash for i in items])
+        result.skipped = [i.source for i in items if i.content_hash in stored]
+        todo = [i for i in items if i.content_hash not in stored]
+        # enqueue copies recordings into the audio folder before the temporary folder goes.
+        result.job_ids = await enqueue(app, todo, rt.settings.audio_dir)
+        result.sources = [i.source for i in todo]
+    return result

@@ -1,0 +1,148 @@
+"""Readers for the interchange formats in FORMATS.md that several packages share.
+
+Files come from users, so they are validated with pydantic; every error names the file, the line and
+the field. Unknown fields are kept (``extra``) and otherwise ignored.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from common.errors import FormatError
+
+__all__ = [
+    "Evaluation",
+    "LabeledCall",
+    "LabeledCallFile",
+    "LineError",
+    "ReferenceTurn",
+    "iter_labeled_calls",
+    "parse_labeled_call",
+    "read_labeled_calls",
+]
+
+
+class ReferenceTurn(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    speaker: str = "unknown"
+    text: str
+    start: float | None = None
+    end: float | None = None
+
+
+class Evaluation(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    evaluator: str
+    scorecard: str = "standard-voice"
+    answers: dict[str, str | int | float]
+
+
+class LabeledCall(BaseModel):
+    """One line of a labeled-call JSONL file (FORMATS.md §1)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    call_id: str = Field(min_length=1, max_length=200)
+    audio: str | None = None
+    channels: dict[str, int] = Field(default_factory=lambda: {"agent": 0, "customer": 1})
+    channel: Literal["voice", "chat", "email", "sms"] = "voice"
+    started_at: datetime | None = None
+    agent_id: str | None = None
+    customer_id: str | None = None
+    queue: str | None = None
+    turns: list[ReferenceTurn] = Field(default_factory=list)
+    labels: dict[str, Any] = Field(default_factory=dict)
+    evaluations: list[Evaluation] = Field(default_factory=list)
+
+    @field_validator("started_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        # A naive timestamp is taken as UTC so calls from several files sort together.
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+    def audio_path(self, base_dir: Path) -> Path | None:
+        if not self.audio:
+            return None
+        path = Path(self.audio)
+        return path if path.is_absolute() else (base_dir / path)
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+@dataclass(slots=True)
+class LineError:
+    """A line that was skipped, with the reason (already names file, line and field)."""
+
+    path: str
+    line: int
+    message: str
+
+
+@dataclass(slots=True)
+class LabeledCallFile:
+    calls: list[tuple[int, LabeledCall]] = field(default_factory=list)
+    errors: list[LineError] = field(default_factory=list)
+
+
+def _first_error(exc: ValidationError) -> tuple[str, str]:
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err.get("loc", ())) or None
+    return (loc or "(line)", err.get("msg", "invalid value"))
+
+
+def parse_labeled_call(raw: str, *, path: str, line: int) -> LabeledCall:
+    """Parse one JSONL line; raise FormatError naming the file, the line and the field."""
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise FormatError(path, f"not valid JSON ({exc.msg} at column {exc.colno})", line=line) from exc
+    if not isinstance(data, dict):
+        raise FormatError(path, "each line must be a JSON object", line=line)
+    try:
+        return LabeledCall.model_validate(data)
+    except ValidationError as exc:
+        loc, msg = _first_error(exc)
+        raise FormatError(path, msg, line=line, field=loc) from exc
+
+
+def iter_labeled_calls(path: str | Path) -> Iterator[tuple[int, LabeledCall | FormatError]]:
+    """Yield ``(line_number, call or error)`` for every non-blank line; never stops at a bad line."""
+    p = Path(path)
+    try:
+        handle = p.open(encoding="utf-8")
+    except OSError as exc:
+        raise FormatError(str(p), f"cannot read file: {exc.strerror}") from exc
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            try:
+                yield number, parse_labeled_call(raw, path=str(p), line=number)
+            except FormatError as exc:
+                yield number, exc
+            except UnicodeDecodeError as exc:
+                yield number, FormatError(str(p), f"not UTF-8 text ({exc.reason})", line=number)
+
+
+def read_labeled_calls(path: str | Path) -> LabeledCallFile:
+    """Read a whole labeled-call file, collecting bad lines instead of failing on the first."""
+    out = LabeledCallFile()
+    for number, item in iter_labeled_calls(path):
+        if isinstance(item, FormatError):
+            out.errors.append(LineError(path=str(path), line=number, message=str(item)))
+        else:
+            out.calls.append((number, item))
+    return out
