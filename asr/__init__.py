@@ -1,0 +1,23 @@
+"""Speech recognition for callscope: decode any recording, transcribe each channel, build turns.
+
+``import asr`` is cheap: faster-whisper and CTranslate2 load only when a model is first used.
+"""
+
+from asr.audio import DecodedAudio, decode_audio
+from asr.options import TranscribeOptions
+from asr.transcriber import Transcriber, WhisperTranscriber, load_whisper_model, transcribe_file
+from asr.types import SPEAKERS, Transcript, Turn, Word
+
+__all__ = [
+    "SPEAKERS",
+    "DecodedAudio",
+    "TranscribeOptions",
+    "Transcriber",
+    "Transcript",
+    "Turn",
+    "WhisperTranscriber",
+    "Word",
+    "decode_audio",
+    "load_whisper_model",
+    "transcribe_file",
+]
