@@ -30,7 +30,9 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = True) -> 
         async with job_app.open_async():
             app.state.runtime = rt
             app.state.jobs = job_app
-            worker = asyncio.create_task(jobs.run_worker(job_app, signal_handlers=False)) if run_worker else None
+            worker = (
+                asyncio.create_task(jobs.run_worker(job_app, signal_handlers=False)) if run_worker else None
+            )
             try:
                 yield
             finally:

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from api.cli_eval import eval_app
 from api.settings import Settings
 from common.errors import CallscopeError, InvalidInput, NotFound
 
@@ -26,6 +27,7 @@ calls_app = typer.Typer(help="Stored calls.", no_args_is_help=True)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 app.add_typer(calls_app, name="calls")
 app.add_typer(db_app, name="db")
+app.add_typer(eval_app, name="eval")
 
 console = Console()
 err = Console(stderr=True)

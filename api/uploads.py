@@ -74,7 +74,9 @@ async def accept_upload(rt: Runtime, app: App, name: str, chunks: AsyncIterator[
         if suffix in LABELED_SUFFIXES:
             items, errors = collect([path], rt.settings.audio_dir)
             # Name the upload as the user called it, not by its temporary path.
-            result.errors = [(src.replace(str(path), safe), why.replace(str(path), safe)) for src, why in errors]
+            result.errors = [
+                (src.replace(str(path), safe), why.replace(str(path), safe)) for src, why in errors
+            ]
             for item in items:
                 item.source = item.source.replace(str(path), safe)
                 if item.kwargs.get("audio_path"):

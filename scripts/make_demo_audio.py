@@ -15,8 +15,9 @@ text-to-speech engines, one party per channel, like a dual-channel contact-cente
 
 Each party is synthesised turn by turn, resampled to 16 kHz, levelled, and placed on its own
 channel with realistic gaps between turns (0.3-1.0 s, drawn from a seeded RNG), a short overlap
-where the script asks for one, and a few seconds of hold silence in the tech-support call. One call
-is band-limited to telephone bandwidth (300-3400 Hz) and one has light background noise. The output
+where the script asks for one, and a few seconds of hold silence in the tech-support call. The agent
+channel is low-passed at 7 kHz (wideband headset); in one call the customer channel is band-limited
+to telephone bandwidth (300-3400 Hz), in another it carries light low-frequency rumble. The output
 is 16-bit, 16 kHz, stereo FLAC plus ``manifest.json`` (per call: ids, title, contact type, labels,
 the script authors' intended QA answers against the ``standard-voice`` scorecard, the personal data
 a redactor must catch, the voices, the duration and the turns with their start/end times). The
@@ -31,6 +32,8 @@ environment and the ``espeak-ng`` program, e.g. ``apt-get install -y espeak-ng``
     python scripts/make_demo_audio.py --out demo/recordings --card-call tests/data/card_call.flac
     # only some calls, and print a faster-whisper (bundled tiny.en) transcript of every channel:
     python scripts/make_demo_audio.py --out /tmp/rec --only bl-004-tech-roaming --verify
+
+(``--only`` leaves ``manifest.json`` alone, since the manifest must list every call.)
 
 The output is deterministic: gaps and noise come from ``--seed``, Piper runs with its noise scales
 set to 0 (its sampling noise cannot be seeded) on one thread, and eSpeak NG is deterministic.

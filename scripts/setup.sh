@@ -26,4 +26,22 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras}"
+if [[ -n "$extras" && ! -x /usr/bin/chromium ]]; then
+  # The report tests open eval reports in Debian's Chromium (never a browser that Playwright downloads).
+  if [[ "$(id -u)" == 0 ]]; then
+    apt_get=(apt-get)
+  elif command -v sudo >/dev/null 2>&1; then
+    apt_get=(sudo apt-get)
+  else
+    apt_get=()
+  fi
+  if (( ${#apt_get[@]} )) && command -v apt-get >/dev/null 2>&1; then
+    echo "installing chromium (Debian package) for the report tests" >&2
+    "${apt_get[@]}" update -qq
+    DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -qq chromium >/dev/null
+  else
+    echo "warning: /usr/bin/chromium is missing and cannot be installed here (needs root, sudo and apt-get);" \
+      "install Debian's 'chromium' package, or the report test is skipped" >&2
+  fi
+fi
 echo "callscope is installed in .venv (run .venv/bin/callscope --help)" >&2

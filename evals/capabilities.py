@@ -1,0 +1,196 @@
+"""The seam between eval tasks and the models they measure.
+
+Each task asks ``load_capability(task, request)`` for its model. ``CAPABILITIES`` maps a task
+name to a loader; a loader returns a model that satisfies the task's ``Protocol`` below, or raises
+``NotAvailable`` saying why (the capability has not been built yet, or the run lacks something it
+needs). Later issues replace the loaders here with the real models; tests put fakes in the
+dict (``monkeypatch.setitem(CAPABILITIES, "sentiment", lambda request: FakeSentiment())``).
+
+The retrieval loader is the one that returns several systems: ``{"hybrid": ..., "bm25": ...,
+"vector": ...}``; the first is the model under test, the others are reported as its baselines.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from common.errors import CallscopeError
+
+if TYPE_CHECKING:
+    from asr import TranscribeOptions
+    from common.formats import LabeledCall
+    from evals.scorecard import Scorecard, Taxonomy
+    from evals.types import KnowledgeDoc, RetrievalQuery
+
+__all__ = [
+    "CAPABILITIES",
+    "CapabilityRequest",
+    "ContactTypeModel",
+    "Hit",
+    "ItemAnswer",
+    "Label",
+    "NotAvailable",
+    "QAScorer",
+    "RepeatCallModel",
+    "Retriever",
+    "SentimentModel",
+    "SentimentScore",
+    "load_capability",
+]
+
+
+class NotAvailable(CallscopeError):
+    """A capability cannot be measured in this run; the message says why."""
+
+
+# ------------------------------------------------------------------------------ value types
+
+
+@dataclass(slots=True)
+class Label:
+    """A classifier's answer: the label, its confidence (0..1) when known, and the evidence."""
+
+    label: str
+    confidence: float | None = None
+    evidence: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SentimentScore:
+    """``label`` is negative | neutral | positive; ``polarity`` runs from −1 (negative) to +1."""
+
+    label: str
+    polarity: float
+
+
+@dataclass(slots=True)
+class Hit:
+    """One retrieved document with its score (higher is better)."""
+
+    doc_id: str
+    score: float
+    text: str = ""
+
+
+@dataclass(slots=True)
+class ItemAnswer:
+    """A QA scorer's answer to one scorecard item, with the evidence (turn texts or spans)."""
+
+    answer: str
+    evidence: list[str] = field(default_factory=list)
+    confidence: float | None = None
+
+
+# ------------------------------------------------------------------------------- protocols
+
+
+@runtime_checkable
+class ContactTypeModel(Protocol):
+    name: str
+
+    def classify(self, texts: Sequence[str]) -> list[Label]: ...
+
+
+@runtime_checkable
+class SentimentModel(Protocol):
+    name: str
+
+    def score(self, texts: Sequence[str]) -> list[SentimentScore]: ...
+
+
+@runtime_checkable
+class Retriever(Protocol):
+    """``confidence_threshold``: a best score below it means "nothing confident to suggest"."""
+
+    name: str
+    confidence_threshold: float
+
+    def search(self, query: RetrievalQuery, k: int) -> list[Hit]: ...
+
+
+@runtime_checkable
+class QAScorer(Protocol):
+    name: str
+
+    def score(self, call: LabeledCall, scorecard: Scorecard) -> dict[str, ItemAnswer]: ...
+
+
+@runtime_checkable
+class RepeatCallModel(Protocol):
+    """``predict`` sees every call of the dataset (a repeat needs the customer's history) and returns
+    one probability per call, in order, that the customer calls again about the same matter."""
+
+    name: str
+
+    def predict(self, calls: Sequence[LabeledCall]) -> list[float]: ...
+
+
+# ---------------------------------------------------------------------------------- request
+
+
+@dataclass(slots=True)
+class CapabilityRequest:
+    """What a loader may use. ``database_url()`` starts a temporary embedded PostgreSQL the first
+    time it is asked for (deleted when the process exits) unless the run was given a URL."""
+
+    task: str
+    model_dir: Path | None = None
+    transcribe: TranscribeOptions | None = None
+    scorecard: Scorecard | None = None
+    taxonomy: Taxonomy | None = None
+    documents: list[KnowledgeDoc] | None = None
+    given_database_url: str | None = None
+    _database_url: str | None = None
+
+    def database_url(self) -> str:
+        if self._database_url is None:
+            if self.given_database_url:
+                self._database_url = self.given_database_url
+            else:
+                from common.db import embedded_server_url
+
+                folder = Path(tempfile.mkdtemp(prefix="callscope-eval-pg-"))
+                self._database_url = embedded_server_url(folder, ephemeral=True)
+        return self._database_url
+
+
+Loader = Callable[[CapabilityRequest], Any]
+
+
+def _asr(request: CapabilityRequest) -> Any:
+    from asr import TranscribeOptions, WhisperTranscriber
+
+    options = request.transcribe or TranscribeOptions()
+    if request.model_dir is not None:
+        options.model = str(request.model_dir)
+    return WhisperTranscriber(options)
+
+
+def _missing(what: str, where: str) -> Loader:
+    def loader(request: CapabilityRequest) -> Any:
+        raise NotAvailable(f"not built yet: {what} ({where})")
+
+    return loader
+
+
+#: task name → loader of the model under test
+CAPABILITIES: dict[str, Loader] = {
+    "asr": _asr,
+    "retrieval": _missing("the knowledge index for hybrid, BM25 and vector search", "knowledge/"),
+    "contact_type": _missing("the contact-type model", "qa_models/"),
+    "sentiment": _missing("the sentiment model", "qa_models/"),
+    "qa": _missing("the QA item scorers", "qa_models/"),
+    "repeat_call": _missing("the repeat-call model", "qa_models/"),
+}
+
+
+def load_capability(task: str, request: CapabilityRequest) -> Any:
+    """The model for ``task``; raises ``NotAvailable`` with the reason when there is none."""
+    loader = CAPABILITIES.get(task)
+    if loader is None:
+        raise NotAvailable(f"no capability is registered for task '{task}'")
+    return loader(request)
