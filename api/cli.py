@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from api.cli_eval import eval_app
+from api.console import console, err, handle_errors
 from api.settings import Settings
-from common.errors import CallscopeError, InvalidInput, NotFound
+from common.errors import InvalidInput
 
 __all__ = ["app", "main"]
 
@@ -29,31 +27,8 @@ app.add_typer(calls_app, name="calls")
 app.add_typer(db_app, name="db")
 app.add_typer(eval_app, name="eval")
 
-console = Console()
-err = Console(stderr=True)
-F = TypeVar("F", bound=Callable[..., Any])
 
 DEMO_RECORDINGS = Path(__file__).resolve().parent.parent / "demo" / "recordings"
-
-
-def _errors(fn: F) -> F:
-    """Show callscope errors as one clear line and a non-zero exit code, not a traceback."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except NotFound as exc:
-            err.print(f"[red]not found:[/] {exc}", highlight=False)
-            raise typer.Exit(3) from None
-        except InvalidInput as exc:
-            err.print(f"[red]invalid input:[/] {exc}", highlight=False)
-            raise typer.Exit(2) from None
-        except CallscopeError as exc:
-            err.print(f"[red]error:[/] {exc}", highlight=False)
-            raise typer.Exit(1) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _runtime() -> Any:
@@ -111,7 +86,7 @@ def _ingest(rt: Any, paths: list[Path], *, process: bool) -> Any:
 
 
 @app.command()
-@_errors
+@handle_errors
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Recordings, folders, or labeled-call JSONL files.")],
     process: Annotated[bool, typer.Option(help="Run the jobs here; --no-process only queues them.")] = True,
@@ -123,7 +98,7 @@ def ingest(
 
 
 @app.command()
-@_errors
+@handle_errors
 def demo(
     recordings: Annotated[Path, typer.Option(help="Folder of demo recordings.")] = DEMO_RECORDINGS,
 ) -> None:
@@ -139,7 +114,7 @@ def demo(
 
 
 @app.command()
-@_errors
+@handle_errors
 def worker(concurrency: Annotated[int, typer.Option(min=1, help="Jobs at a time.")] = 1) -> None:
     """Run a worker that processes queued jobs until interrupted (start several to scale out)."""
     import asyncio
@@ -158,7 +133,7 @@ def worker(concurrency: Annotated[int, typer.Option(min=1, help="Jobs at a time.
 
 
 @app.command()
-@_errors
+@handle_errors
 def transcribe(
     file: Annotated[Path, typer.Argument(help="A recording in any format FFmpeg reads.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the transcript as JSON.")] = False,
@@ -182,7 +157,7 @@ def transcribe(
 
 
 @calls_app.command("list")
-@_errors
+@handle_errors
 def calls_list(
     limit: Annotated[int, typer.Option(min=1, max=10000)] = 50,
     offset: Annotated[int, typer.Option(min=0)] = 0,
@@ -201,7 +176,7 @@ def calls_list(
 
 
 @calls_app.command("show")
-@_errors
+@handle_errors
 def calls_show(call_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Show one call's redacted transcript."""
     from api import export
@@ -226,7 +201,7 @@ def _get(call_id: str) -> Any:
 
 
 @calls_app.command("export")
-@_errors
+@handle_errors
 def calls_export(
     fmt: Annotated[str, typer.Option("--format", help="Only 'jsonl' (FORMATS.md §1).")] = "jsonl",
     out: Annotated[Path | None, typer.Option(help="Output file; standard output when not given.")] = None,
@@ -246,7 +221,7 @@ def calls_export(
 
 
 @calls_app.command("failures")
-@_errors
+@handle_errors
 def calls_failures(limit: Annotated[int, typer.Option(min=1)] = 20) -> None:
     """Recent ingest failures with their reasons."""
     from api import store
@@ -260,7 +235,7 @@ def calls_failures(limit: Annotated[int, typer.Option(min=1)] = 20) -> None:
 
 
 @app.command("redact-audio")
-@_errors
+@handle_errors
 def redact_audio(
     target: Annotated[str, typer.Argument(help="A stored call id, or a recording file.")],
     out: Annotated[Path, typer.Option(help="Where to write the redacted copy (.wav or .flac).")],
@@ -289,7 +264,7 @@ def redact_audio(
 
 
 @app.command()
-@_errors
+@handle_errors
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
@@ -304,7 +279,7 @@ def serve(
 
 
 @db_app.command("upgrade")
-@_errors
+@handle_errors
 def db_upgrade() -> None:
     """Apply pending schema migrations."""
     rt = _runtime()
@@ -312,7 +287,7 @@ def db_upgrade() -> None:
 
 
 @db_app.command("url")
-@_errors
+@handle_errors
 def db_url() -> None:
     """Print the database URL (starting the embedded server if needed)."""
     sys.stdout.write(_runtime().db.url + "\n")

@@ -5,16 +5,13 @@ Thin over ``evals``: each command validates its options, calls one service funct
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from common.errors import CallscopeError, InvalidInput, NotFound
+from api.console import console, err, handle_errors
 
 if TYPE_CHECKING:
     from evals import EvalRun
@@ -24,31 +21,8 @@ __all__ = ["eval_app"]
 eval_app = typer.Typer(
     help="Measure callscope on labeled data: eval runs, comparisons, datasets.", no_args_is_help=True
 )
-console = Console()
-err = Console(stderr=True)
-F = TypeVar("F", bound=Callable[..., Any])
 
 README = Path(__file__).resolve().parent.parent / "evals" / "README.md"
-
-
-def _errors(fn: F) -> F:
-    """callscope errors as one clear line and an exit code (2 bad input, 3 not found, 1 other)."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except NotFound as exc:
-            err.print(f"[red]not found:[/] {exc}", highlight=False)
-            raise typer.Exit(3) from None
-        except InvalidInput as exc:
-            err.print(f"[red]invalid input:[/] {exc}", highlight=False)
-            raise typer.Exit(2) from None
-        except CallscopeError as exc:
-            err.print(f"[red]error:[/] {exc}", highlight=False)
-            raise typer.Exit(1) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _fmt(value: Any) -> str:
@@ -105,7 +79,7 @@ def _print_run(run: EvalRun, folder: Path | None) -> None:
 
 
 @eval_app.command("run")
-@_errors
+@handle_errors
 def run(
     task: Annotated[str, typer.Argument(help="asr, retrieval, contact_type, sentiment, qa or repeat_call.")],
     data: Annotated[
@@ -144,7 +118,7 @@ def run(
 
 
 @eval_app.command("compare")
-@_errors
+@handle_errors
 def compare(
     before: Annotated[Path, typer.Argument(help="A run folder (or its results.json).")],
     after: Annotated[Path, typer.Argument(help="Another run folder to compare with the first.")],
@@ -175,7 +149,7 @@ def compare(
 
 
 @eval_app.command("datasets")
-@_errors
+@handle_errors
 def datasets_list() -> None:
     """The built-in datasets (converted from the public sets in shared/data)."""
     from evals.datasets import DATASETS
@@ -189,7 +163,7 @@ def datasets_list() -> None:
 
 
 @eval_app.command("tasks")
-@_errors
+@handle_errors
 def tasks_list() -> None:
     """The eval tasks (evals/tasks/*.yaml) with their metrics and default datasets."""
     from evals import load_tasks
@@ -210,7 +184,7 @@ def tasks_list() -> None:
 
 
 @eval_app.command("export")
-@_errors
+@handle_errors
 def export(
     name: Annotated[str, typer.Argument(help="A built-in dataset name (see `callscope eval datasets`).")],
     out_dir: Annotated[Path, typer.Argument(help="Folder to write the FORMATS files into.")],
@@ -226,7 +200,7 @@ def export(
 
 
 @eval_app.command("all")
-@_errors
+@handle_errors
 def run_all(
     out: Annotated[Path, typer.Option(help="Folder for the runs.")] = Path("eval-runs"),
     task: Annotated[list[str] | None, typer.Option("--task", help="Only these tasks (repeatable).")] = None,

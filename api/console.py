@@ -1,0 +1,38 @@
+"""What every CLI command shares: the consoles and the mapping of callscope errors to exit codes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from common.errors import CallscopeError, InvalidInput, NotFound
+
+__all__ = ["console", "err", "handle_errors"]
+
+console = Console()
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handle_errors(fn: F) -> F:
+    """callscope errors as one clear line and an exit code (2 bad input, 3 not found, 1 other)."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except NotFound as exc:
+            err.print(f"[red]not found:[/] {exc}", highlight=False)
+            raise typer.Exit(3) from None
+        except InvalidInput as exc:
+            err.print(f"[red]invalid input:[/] {exc}", highlight=False)
+            raise typer.Exit(2) from None
+        except CallscopeError as exc:
+            err.print(f"[red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
