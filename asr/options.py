@@ -25,23 +25,23 @@ class TranscribeOptions:
       compute_type: CTranslate2 compute type; ``"int8"`` ran the tiny.en encoder about twice as
         fast as ``"float32"`` on the 2-core development machine.
       cpu_threads: CTranslate2 threads per transcription; 0 uses every core.
-      beam_size: 3. Measured on 2 busy cores with tiny.en int8 over 15 short clips and a 30 s
-        two-party call (the referenced recordings in shared/data/speech; speed reproducible with
-        ``benchmarks/asr_speed.py --beam-size N --two-party-call``): WER 0.135 / 0.112 / 0.105 and
-        call RTF per channel 0.057 / 0.073 / 0.090 for beam 1 / 3 / 5. Beam 3 keeps most of beam
-        5's accuracy for a fifth less time; greedy saves little on short recordings, where the
-        encoder pass over a padded 30 s window dominates.
+      beam_size: 3. Measured with tiny.en int8 on 2 cores busy with other work (load ~4) over the
+        six demo calls and a 30 s two-party call (860 channel-seconds, reference turns from their
+        manifests): WER 0.175 / 0.143 / 0.124 / 0.119 and RTF per channel 0.065 / 0.065 / 0.075 /
+        0.078 for beam 1 / 2 / 3 / 5 (3 and 5 timed interleaved, 3 rounds). Greedy decoding falls
+        into faster-whisper's temperature fallback on harder calls; so did beam 5 on one channel
+        of the two-party call (9 decoder runs instead of 1, RTF 0.27), where beam 3 did not.
       language: Language code, or None to let the model detect it (tiny.en is English only).
       vad: Skip non-speech with faster-whisper's Silero VAD before decoding. On a stereo call each
-        channel is silent while the other party talks: without VAD the two-party call ran at RTF
-        0.22 (beam 5), with it 0.07-0.09; it also keeps Whisper from inventing text in silence.
+        channel is silent while the other party talks: the 30 s two-party call ran at RTF 0.22
+        without VAD and 0.07-0.09 with it (beam 5); it also keeps Whisper from inventing text in
+        silence.
       vad_threshold: Silero speech probability above which a frame is speech.
       vad_min_silence_ms: Only silences at least this long are cut out. Shorter values chop a
-        channel into many short pieces that Whisper decodes worse: on the two-party call 500 ms
-        gave WER 0.247 against 0.198 for 2000 ms (faster-whisper's default), at the same speed.
-      vad_speech_pad_ms: Audio kept on each side of a speech chunk. 200 ms clipped word edges,
-        which set off faster-whisper's temperature fallback: call WER 0.32 and RTF 0.14 against
-        0.198 and 0.057 with 400 ms (faster-whisper's default).
+        channel into short pieces that Whisper decodes worse: 500 ms gave WER 0.136 against 0.124
+        for 2000 ms (faster-whisper's default) on the calls above (beam 3), at the same speed.
+      vad_speech_pad_ms: Audio kept on each side of a speech chunk. 200 ms clipped word edges and
+        set off temperature fallbacks (WER 0.172, slower); 400 ms is faster-whisper's default.
       word_timestamps: Word-level times (needed by PII audio redaction and evidence spans).
       agent_channel: In a recording with 2+ channels, the agent's channel; every other channel is
         transcribed on its own as the customer.
