@@ -96,9 +96,18 @@ def segment_to_turns(
     words: list[Word] = []
     for w in segment.words or ():
         text = w.word.strip()  # Whisper words carry their leading space
-        if text:
-            start = _clamp(w.start, duration)
-            words.append(Word(start, max(start, _clamp(w.end, duration)), text, float(w.probability)))
+        if not text:
+            continue
+        start = _clamp(w.start, duration)
+        end = max(start, _clamp(w.end, duration))
+        if words and not w.word[:1].isspace():
+            # No leading space: the piece continues the word before ("cold" + "-hearted", "fifty" + "-five").
+            prev = words[-1]
+            words[-1] = Word(
+                prev.start, max(prev.end, end), prev.word + text, min(prev.probability, float(w.probability))
+            )
+        else:
+            words.append(Word(start, end, text, float(w.probability)))
     if not words:
         text = " ".join(segment.text.split())
         if not text or segment.words:  # words that were all blank: nothing was said

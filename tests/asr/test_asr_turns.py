@@ -297,3 +297,26 @@ def test_silence_gives_an_empty_transcript() -> None:
     t, _ = fake_transcriber()
     out = t.transcribe(DecodedAudio(np.zeros((2, 32000), np.float32), 16000))
     assert out.turns == [] and out.duration == 2.0
+
+
+def test_pieces_without_a_leading_space_join_the_word_before() -> None:
+    words = [
+        FakeWord(0.0, 0.3, " cold", 0.9),
+        FakeWord(0.3, 0.6, "-hearted", 0.6),
+        FakeWord(0.7, 0.9, " fifty", 0.9),
+        FakeWord(0.9, 1.1, "-five", 0.8),
+        FakeWord(1.2, 1.4, " dollars.", 0.9),
+    ]
+    [turn] = segment_to_turns(
+        FakeSegment(0.0, 1.4, " cold-hearted fifty-five dollars.", words),
+        speaker="customer",
+        channel=1,
+        duration=10.0,
+        pause_split_s=1.0,
+    )
+    assert turn.text == "cold-hearted fifty-five dollars."
+    assert [(w.word, w.start, w.end, w.probability) for w in turn.words] == [
+        ("cold-hearted", 0.0, 0.6, 0.6),
+        ("fifty-five", 0.7, 1.1, 0.8),
+        ("dollars.", 1.2, 1.4, 0.9),
+    ]
