@@ -13,9 +13,10 @@ from procrastinate import App
 from api import store
 from api.ingest import LABELED_SUFFIXES, IngestItem, collect, enqueue
 from api.runtime import Runtime
-from common.errors import AudioDecodeError, InputTooLarge, InvalidInput
+from asr import probe_duration
+from common.errors import InputTooLarge, InvalidInput
 
-__all__ = ["UploadResult", "accept_upload", "probe_duration"]
+__all__ = ["UploadResult", "accept_upload"]
 
 
 @dataclass(slots=True)
@@ -24,24 +25,6 @@ class UploadResult:
     sources: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
-
-
-def probe_duration(path: Path, name: str) -> float:
-    """Duration from the container header, without decoding (cheap check before queuing)."""
-    import av
-
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.audio:
-                raise AudioDecodeError(name, "no audio stream: is this an audio file?")
-            stream = container.streams.audio[0]
-            if container.duration is not None:
-                return float(container.duration) / 1_000_000
-            if stream.duration is not None and stream.time_base is not None:
-                return float(stream.duration * stream.time_base)
-            return 0.0
-    except av.FFmpegError as exc:
-        raise AudioDecodeError(name, f"not a readable recording ({exc.strerror or exc})") from exc
 
 
 async def _save_stream(chunks: AsyncIterator[bytes], dst: Path, max_bytes: int, name: str) -> str:
@@ -85,8 +68,8 @@ async def accept_upload(rt: Runtime, app: App, name: str, chunks: AsyncIterator[
                     )
             items = [i for i in items if not i.kwargs.get("audio_path")]
         else:
-            duration = probe_duration(path, safe)
-            if duration > rt.settings.max_duration_s:
+            duration = probe_duration(path, name=safe)
+            if duration is not None and duration > rt.settings.max_duration_s:
                 raise InputTooLarge(
                     f"{safe}: {duration:.0f} s is longer than the {rt.settings.max_duration_s:.0f} s limit "
                     "(CALLSCOPE_MAX_DURATION_S)"

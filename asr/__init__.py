@@ -3,7 +3,7 @@
 ``import asr`` is cheap: faster-whisper and CTranslate2 load only when a model is first used.
 """
 
-from asr.audio import DecodedAudio, decode_audio
+from asr.audio import DecodedAudio, decode_audio, probe_duration
 from asr.options import TranscribeOptions
 from asr.transcriber import Transcriber, WhisperTranscriber, load_whisper_model, transcribe_file
 from asr.types import SPEAKERS, Transcript, Turn, Word
@@ -19,5 +19,6 @@ __all__ = [
     "Word",
     "decode_audio",
     "load_whisper_model",
+    "probe_duration",
     "transcribe_file",
 ]

@@ -20,7 +20,7 @@ from common.errors import AudioDecodeError, InputTooLarge
 if TYPE_CHECKING:  # PyAV is light, but `import asr` should not need it at all.
     import av
 
-__all__ = ["WHISPER_SAMPLE_RATE", "DecodedAudio", "decode_audio"]
+__all__ = ["WHISPER_SAMPLE_RATE", "DecodedAudio", "decode_audio", "probe_duration"]
 
 #: The sample rate Whisper models expect.
 WHISPER_SAMPLE_RATE = 16000
@@ -175,6 +175,29 @@ def decode_audio(
     if max_duration_s is not None and decoded_s > max_duration_s:
         raise _too_long(label, decoded_s, max_duration_s)
     return DecodedAudio(np.concatenate(chunks, axis=1), int(rate), label)
+
+
+def probe_duration(source: str | Path | bytes | BinaryIO, *, name: str | None = None) -> float | None:
+    """The duration the header declares, in seconds, without decoding (None when it declares none).
+
+    Cheap enough to refuse an upload before it is queued; raises ``AudioDecodeError`` as
+    ``decode_audio`` does for input that is missing, empty or not audio.
+    """
+    label, stream_in, head, size = _open_source(source, name)
+    if size == 0:
+        raise AudioDecodeError(label, "the file is empty (0 bytes); upload the recording again")
+    declared_wav_s = _wav_declared_s(head, size) if head is not None and size is not None else None
+    import av
+
+    try:
+        with av.open(stream_in, mode="r", metadata_errors="ignore") as container:
+            if not container.streams.audio:
+                raise AudioDecodeError(label, "no audio stream: is this an audio file?")
+            return declared_wav_s or _declared_duration_s(container, container.streams.audio[0])
+    except av.FFmpegError as exc:
+        raise AudioDecodeError(label, _ffmpeg_reason(exc)) from exc
+    except (OSError, EOFError, ValueError) as exc:
+        raise AudioDecodeError(label, f"could not read the recording ({exc})") from exc
 
 
 def _open_source(

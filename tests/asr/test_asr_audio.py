@@ -199,3 +199,14 @@ def test_small_glitch_in_the_middle_is_tolerated() -> None:
     mid = len(data) // 2
     data[mid : mid + 2000] = np.random.default_rng(0).bytes(2000)
     assert decode_audio(bytes(data)).duration == pytest.approx(11.0, abs=0.5)
+
+
+def test_probe_duration_reads_the_header_without_decoding(tmp_path: Path) -> None:
+    from asr import probe_duration
+
+    assert probe_duration(DATA / "jfk.flac") == pytest.approx(11.0, abs=0.05)
+    assert probe_duration(DATA / "stereo_diarization.wav") == pytest.approx(5.0, abs=0.05)
+    text = tmp_path / "notes.wav"
+    text.write_text("not audio at all")
+    with pytest.raises(AudioDecodeError, match=r"upload-name\.wav"):
+        probe_duration(text, name="upload-name.wav")
