@@ -122,19 +122,23 @@ def iter_labeled_calls(path: str | Path) -> Iterator[tuple[int, LabeledCall | Fo
     """Yield ``(line_number, call or error)`` for every non-blank line; never stops at a bad line."""
     p = Path(path)
     try:
-        handle = p.open(encoding="utf-8")
+        handle = p.open("rb")
     except OSError as exc:
         raise FormatError(str(p), f"cannot read file: {exc.strerror}") from exc
     with handle:
-        for number, raw in enumerate(handle, start=1):
+        # Lines are decoded one by one so that a line that is not UTF-8 costs only that line.
+        for number, raw_bytes in enumerate(handle, start=1):
+            try:
+                raw = raw_bytes.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield number, FormatError(str(p), f"not UTF-8 text ({exc.reason})", line=number)
+                continue
             if not raw.strip():
                 continue
             try:
                 yield number, parse_labeled_call(raw, path=str(p), line=number)
             except FormatError as exc:
                 yield number, exc
-            except UnicodeDecodeError as exc:
-                yield number, FormatError(str(p), f"not UTF-8 text ({exc.reason})", line=number)
 
 
 def read_labeled_calls(path: str | Path) -> LabeledCallFile:
