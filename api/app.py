@@ -18,7 +18,10 @@ __all__ = ["create_app"]
 
 def create_app(settings: Settings | None = None, *, run_worker: bool = True) -> FastAPI:
     """Build the app; with ``run_worker`` an in-process worker runs the queued jobs."""
-    from api import jobs, routes
+    from fastapi.responses import RedirectResponse
+    from fastapi.staticfiles import StaticFiles
+
+    from api import jobs, live, routes, routes_kb
     from api.runtime import open_runtime
 
     settings = settings or Settings()
@@ -48,6 +51,14 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = True) -> 
         lifespan=lifespan,
     )
     app.include_router(routes.router, prefix="/api")
+    app.include_router(routes_kb.router, prefix="/api")
+    app.include_router(live.router, prefix="/api")
+    app.include_router(routes_kb.pages)
+    app.mount("/static", StaticFiles(directory=routes_kb.STATIC_DIR), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def _home() -> RedirectResponse:
+        return RedirectResponse("/assist")
 
     status_of = ((NotFound, 404), (InputTooLarge, 413), (InvalidInput, 422), (StorageError, 503))
 

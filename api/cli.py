@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from api.cli_eval import eval_app
+from api.cli_kb import index_folder, kb_app
 from api.console import console, err, handle_errors
 from api.settings import Settings
 from common.errors import InvalidInput
@@ -26,9 +27,12 @@ db_app = typer.Typer(help="The database.", no_args_is_help=True)
 app.add_typer(calls_app, name="calls")
 app.add_typer(db_app, name="db")
 app.add_typer(eval_app, name="eval")
+app.add_typer(kb_app, name="kb")
 
 
-DEMO_RECORDINGS = Path(__file__).resolve().parent.parent / "demo" / "recordings"
+DEMO = Path(__file__).resolve().parent.parent / "demo"
+DEMO_RECORDINGS = DEMO / "recordings"
+DEMO_KNOWLEDGE = DEMO / "knowledge"
 
 
 def _runtime() -> Any:
@@ -101,16 +105,39 @@ def ingest(
 @handle_errors
 def demo(
     recordings: Annotated[Path, typer.Option(help="Folder of demo recordings.")] = DEMO_RECORDINGS,
+    knowledge: Annotated[Path, typer.Option(help="The demo company's knowledge folder.")] = DEMO_KNOWLEDGE,
+    serve: Annotated[bool, typer.Option(help="Then serve the agent sidebar until Ctrl-C.")] = True,
+    port: Annotated[int | None, typer.Option(help="Port for the sidebar.")] = None,
 ) -> None:
-    """The main job on the embedded defaults: ingest the demo company's calls and show them."""
+    """The main job on the embedded defaults: ingest the demo company's calls, index its knowledge
+    base, and serve the live-assist sidebar (play a recording there as a live call)."""
     from api import store
 
     rt = _runtime()
     err.print(f"database: {rt.db.describe()}  (data in {rt.settings.home_dir})")
     report = _ingest(rt, [recordings], process=True)
     console.print(_calls_table(store.list_calls(rt.db, limit=100), "Stored calls"))
-    if report.failed:
+    kb_report = index_folder(rt, knowledge, rt.settings.kb)
+    if report.failed or kb_report.errors:
         raise typer.Exit(1)
+    if serve:
+        _serve(rt.settings, None, port, banner=True)
+
+
+def _serve(settings: Settings, host: str | None, port: int | None, *, banner: bool = False) -> None:
+    import uvicorn
+
+    from api.app import create_app
+    from api.live import list_recordings
+    from api.runtime import open_runtime
+
+    host, port = host or settings.host, port or settings.port
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    if banner:
+        first = next(iter(list_recordings(open_runtime(settings, migrate=False))), None)
+        play = f"?recording={first['name']}" if first else ""
+        console.print(f"\n[bold]Agent sidebar:[/] {url}/assist{play}   (API docs: {url}/docs; Ctrl-C stops)")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
 
 
 @app.command()
@@ -269,13 +296,8 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
 ) -> None:
-    """Run the web app and JSON API (OpenAPI docs at /docs), with an in-process worker."""
-    import uvicorn
-
-    from api.app import create_app
-
-    settings = Settings()
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    """Run the web app (agent sidebar at /assist) and JSON API (docs at /docs), with an in-process worker."""
+    _serve(Settings(), host, port, banner=True)
 
 
 @db_app.command("upgrade")

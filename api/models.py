@@ -1,4 +1,4 @@
-"""Tables for stored calls. Schema changes go through ``api/migrations``."""
+"""Tables for stored calls. Schema changes go through ``common/migrations``."""
 
 from __future__ import annotations
 

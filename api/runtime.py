@@ -8,9 +8,13 @@ from typing import TYPE_CHECKING
 
 from api.settings import Settings
 from common.db import Database, embedded_server_url
+from common.errors import ConfigError
 
 if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
     from asr import Transcriber
+    from knowledge import Embedder, KnowledgeIndex, Searcher
     from privacy import RedactorProtocol as Redactor
 
 __all__ = ["Runtime", "open_runtime", "transcriber_for"]
@@ -23,6 +27,9 @@ class Runtime:
     #: Replacements for the real models (tests use fakes that satisfy the same Protocols).
     transcriber_impl: Transcriber | None = None
     redactor_impl: Redactor | None = None
+    embedder_impl: Embedder | None = None
+    chat_model_impl: BaseChatModel | None = None
+    _searcher: Searcher | None = None
 
     def transcriber(self, agent_channel: int | None = None) -> Transcriber:
         if self.transcriber_impl is not None:
@@ -35,6 +42,39 @@ class Runtime:
         from privacy import get_redactor
 
         return get_redactor()
+
+    def embedder(self) -> Embedder:
+        if self.embedder_impl is not None:
+            return self.embedder_impl
+        from knowledge import EmbedderOptions, get_embedder
+
+        s = self.settings
+        backend = s.embedding_backend
+        if backend not in ("onnx-int8", "onnx", "torch"):
+            raise ConfigError(f"CALLSCOPE_EMBEDDING_BACKEND={backend!r}: use onnx-int8, onnx or torch")
+        return get_embedder(EmbedderOptions(model=s.embedding_model, backend=backend, cache_dir=s.models_dir))
+
+    def knowledge_index(self) -> KnowledgeIndex:
+        from knowledge import KnowledgeIndex
+
+        return KnowledgeIndex(self.db.engine, self.embedder())
+
+    def chat_model(self) -> BaseChatModel | None:
+        """The configured chat model for generated answers, or None (the default: off)."""
+        if self.chat_model_impl is not None or not self.settings.assist_chat_model:
+            return self.chat_model_impl
+        from assist import load_chat_model
+
+        self.chat_model_impl = load_chat_model(self.settings.assist_chat_model)
+        return self.chat_model_impl
+
+    def searcher(self) -> Searcher:
+        """One per runtime: it holds the calibration and is safe to share between requests."""
+        if self._searcher is None:
+            from knowledge import Searcher
+
+            self._searcher = Searcher(self.db.engine, self.embedder())
+        return self._searcher
 
 
 def transcriber_for(settings: Settings, agent_channel: int | None = None) -> Transcriber:
@@ -61,7 +101,7 @@ def _transcriber(
 
 def open_runtime(settings: Settings | None = None, *, migrate: bool = True) -> Runtime:
     """Connect to the configured database (starting the embedded one if needed) and migrate it."""
-    from api import migrate as migrations
+    from common import migrate as migrations
 
     settings = settings or Settings()
     url = settings.database_url or embedded_server_url(settings.home_dir / "pgdata")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings"]
+
+_DEMO = Path(__file__).resolve().parents[1] / "demo"
 
 
 class Settings(BaseSettings):
@@ -27,12 +30,35 @@ class Settings(BaseSettings):
     redact_pii: bool = True
     max_upload_mb: float = 200.0
     max_duration_s: float = 4 * 3600.0
+    kb: str = Field(default="default", description="The knowledge base live assist and `kb` commands use.")
+    embedding_model: str = Field(
+        default="all-MiniLM-L6-v2",
+        description="'all-MiniLM-L6-v2' (bundled) or a sentence-transformers folder.",
+    )
+    embedding_backend: str = Field(default="onnx-int8", description="onnx-int8, onnx or torch.")
+    model_cache: Path | None = Field(default=None, description="Converted models; empty = home/models.")
+    assist_as_of: date | None = Field(
+        default=None, description="The date promotions must be valid on in live assist; empty = today."
+    )
+    assist_chat_model: str | None = Field(
+        default=None,
+        description="'provider:model' for an optional generated answer (LangChain); empty = off.",
+    )
+    live_recordings: list[Path] = Field(
+        default_factory=lambda: [_DEMO / "live", _DEMO / "recordings"],
+        description="Folders of recordings the sidebar can play as a live call (JSON list).",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 
     @property
     def home_dir(self) -> Path:
         return self.home.expanduser().resolve()
+
+    @property
+    def models_dir(self) -> Path:
+        """Converted models (the ONNX export of the embedding model)."""
+        return (self.model_cache or self.home_dir / "models").expanduser()
 
     @property
     def audio_dir(self) -> Path:

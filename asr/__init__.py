@@ -5,12 +5,16 @@
 
 from asr.audio import DecodedAudio, decode_audio, probe_duration
 from asr.options import TranscribeOptions
+from asr.streaming import StreamingOptions, StreamingTranscriber, StreamUpdate
 from asr.transcriber import Transcriber, WhisperTranscriber, load_whisper_model, transcribe_file
 from asr.types import SPEAKERS, Transcript, Turn, Word
 
 __all__ = [
     "SPEAKERS",
     "DecodedAudio",
+    "StreamUpdate",
+    "StreamingOptions",
+    "StreamingTranscriber",
     "TranscribeOptions",
     "Transcriber",
     "Transcript",

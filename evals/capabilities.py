@@ -170,6 +170,58 @@ def _asr(request: CapabilityRequest) -> Any:
     return WhisperTranscriber(options)
 
 
+class _KnowledgeRetriever:
+    """One search mode over a knowledge base indexed for this run; queries are formed with their
+    context exactly as live assist forms them. ``Hit.score`` is the calibrated confidence."""
+
+    def __init__(self, searcher: Any, kb: str, mode: str) -> None:
+        self.searcher = searcher
+        self.kb = kb
+        self.name = mode
+        self.confidence_threshold = float(searcher.confidence.threshold)
+
+    def search(self, query: RetrievalQuery, k: int) -> list[Hit]:
+        from datetime import date
+
+        from assist import form_query
+        from knowledge import SearchOptions
+
+        as_of = date.fromisoformat(query.as_of) if query.as_of else None
+        text = form_query(query.query, query.context).text
+        result = self.searcher.search(self.kb, text, SearchOptions(k=k, mode=self.name, as_of=as_of))
+        return [Hit(h.doc_id, h.confidence, h.chunk_text) for h in result.hits]
+
+
+def _retrieval(request: CapabilityRequest) -> Any:
+    """Index the run's documents into a knowledge base, then hybrid, BM25-only and vector-only search."""
+    from datetime import date
+
+    from common.db import Database
+    from common.migrate import upgrade
+    from knowledge import Document, EmbedderOptions, KnowledgeIndex, Searcher, get_embedder
+
+    if not request.documents:
+        raise NotAvailable("the retrieval task needs knowledge documents")
+    db = Database(request.database_url())
+    upgrade(db)
+    embedder = get_embedder(EmbedderOptions(model=str(request.model_dir)) if request.model_dir else None)
+    docs = [
+        Document(
+            id=d.id,
+            title=d.title or d.id,
+            text=d.text,
+            kind=d.kind,
+            valid_from=date.fromisoformat(d.valid_from) if d.valid_from else None,
+            valid_to=date.fromisoformat(d.valid_to) if d.valid_to else None,
+            tags=list(d.tags),
+        )
+        for d in request.documents
+    ]
+    KnowledgeIndex(db.engine, embedder).index_documents("eval", docs, remove_missing=True)
+    searcher = Searcher(db.engine, embedder)
+    return {mode: _KnowledgeRetriever(searcher, "eval", mode) for mode in ("hybrid", "bm25", "vector")}
+
+
 def _missing(what: str, where: str) -> Loader:
     def loader(request: CapabilityRequest) -> Any:
         raise NotAvailable(f"not built yet: {what} ({where})")
@@ -180,7 +232,7 @@ def _missing(what: str, where: str) -> Loader:
 #: task name → loader of the model under test
 CAPABILITIES: dict[str, Loader] = {
     "asr": _asr,
-    "retrieval": _missing("the knowledge index for hybrid, BM25 and vector search", "knowledge/"),
+    "retrieval": _retrieval,
     "contact_type": _missing("the contact-type model", "qa_models/"),
     "sentiment": _missing("the sentiment model", "qa_models/"),
     "qa": _missing("the QA item scorers", "qa_models/"),

@@ -38,9 +38,15 @@ def database_url(pg_admin_url: str) -> Iterator[str]:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+@pytest.fixture(scope="session")
+def model_cache() -> Path:
+    """Converted models (the embedding model's ONNX export), made once per session."""
+    return Path(tempfile.mkdtemp(prefix="callscope-test-models-"))
+
+
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(home=tmp_path / "home", database_url=database_url)
+def settings(tmp_path: Path, database_url: str, model_cache: Path) -> Settings:
+    return Settings(home=tmp_path / "home", database_url=database_url, model_cache=model_cache)
 
 
 @pytest.fixture
@@ -53,7 +59,11 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
 @pytest.fixture
 def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """Environment variables pointing a `callscope` subprocess or CLI call at the test database."""
-    values = {"CALLSCOPE_HOME": str(settings.home), "CALLSCOPE_DATABASE_URL": str(settings.database_url)}
+    values = {
+        "CALLSCOPE_HOME": str(settings.home),
+        "CALLSCOPE_DATABASE_URL": str(settings.database_url),
+        "CALLSCOPE_MODEL_CACHE": str(settings.model_cache),
+    }
     for k, v in values.items():
         monkeypatch.setenv(k, v)
     return values

@@ -10,16 +10,15 @@ from __future__ import annotations
 import csv
 import json
 import math
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from common.errors import FormatError
 from common.formats import LabeledCall, LineError, read_labeled_calls
-from evals.datasets._common import GradedTexts, iter_csv_rows, json_line, line_error, load_json, read_text
+from evals.datasets._common import GradedTexts, iter_csv_rows, line_error, load_json, read_text
 from evals.datasets.utterance_csv import read_text_label_rows
 from evals.types import (
     GradedText,
@@ -30,9 +29,9 @@ from evals.types import (
     Utterance,
     Utterances,
 )
+from knowledge import load_folder
 
 __all__ = [
-    "DOC_KINDS",
     "SPLITS_FILE",
     "read_exported",
     "read_graded_csv",
@@ -44,11 +43,6 @@ __all__ = [
     "read_utterances_dir",
 ]
 
-# libyaml's safe loader when it is built in (much faster over thousands of documents), else PyYAML's.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-#: The kinds of FORMATS §3.
-DOC_KINDS = ("product", "promotion", "procedure", "faq", "policy")
 #: Written beside exported files: the dataset's name, kind and split rules (test ids, test splits).
 SPLITS_FILE = "splits.json"
 # In a folder of splits without a splits.json: the stems that name a split one may train or tune on;
@@ -144,178 +138,33 @@ def read_labeled_calls_file(
 # --- knowledge (FORMATS §3) and retrieval queries (FORMATS §4) ---------------------------------
 
 
-def _as_date(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    text = str(value).strip()
-    date.fromisoformat(text)  # raises ValueError for anything but YYYY-MM-DD
-    return text
-
-
-def _as_tags(value: Any) -> list[str]:
-    if value is None or value == "":
-        return []
-    if isinstance(value, str):
-        return [t.strip() for t in value.replace("|", ",").split(",") if t.strip()]
-    if isinstance(value, list):
-        return [str(t) for t in value]
-    raise ValueError("expected a list of tags")
-
-
-_KNOWN = ("id", "kind", "title", "text", "body", "answer", "valid_from", "valid_to", "tags")
-
-
-class _DocError(ValueError):
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(reason)
-        self.field = field
-        self.reason = reason
-
-
-def _make_doc(record: dict[str, Any], *, default_id: str, default_title: str = "") -> KnowledgeDoc:
-    """A document from front matter or a CSV/JSON record; ``_DocError`` names the bad field."""
-    kind = str(record.get("kind") or "faq").strip()
-    if kind not in DOC_KINDS:
-        raise _DocError("kind", f"'{kind}' is not one of {', '.join(DOC_KINDS)}")
-    text = next((record[k] for k in ("text", "body", "answer") if record.get(k) not in (None, "")), "")
-    if not str(text).strip():
-        raise _DocError("text", "empty document")
-    fields: dict[str, Any] = {}
-    for key, convert in (("valid_from", _as_date), ("valid_to", _as_date), ("tags", _as_tags)):
-        try:
-            fields[key] = convert(record.get(key))
-        except ValueError as exc:
-            raise _DocError(key, str(exc)) from exc
-    doc_id = record.get("id")
-    return KnowledgeDoc(
-        id=str(doc_id).strip() if doc_id not in (None, "") else default_id,
-        text=str(text).strip(),
-        title=str(record.get("title") or default_title).strip(),
-        kind=kind,
-        extra={k: v for k, v in record.items() if k not in _KNOWN},
-        **fields,
-    )
-
-
-def _first_heading(body: str) -> str:
-    for line in body.split("\n"):
-        if line.startswith("#"):
-            return line.lstrip("#").strip()
-    return ""
-
-
-def _text_doc(path: Path, rel: str, skipped: list[LineError]) -> list[KnowledgeDoc]:
-    text = read_text(path)
-    meta: dict[str, Any] = {}
-    body = text
-    lines = text.split("\n")
-    close = 0  # index of the line closing the front matter, when there is one
-    if lines and lines[0].strip() == "---":
-        end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
-        if end is None:
-            skipped.append(line_error(path, 1, "front matter is not closed with '---'"))
-            return []
-        close = end
-        try:
-            loaded = yaml.load("\n".join(lines[1:close]), Loader=_Loader)
-        except yaml.YAMLError as exc:
-            # Where the broken construct began (an unclosed bracket) beats where parsing gave up.
-            mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
-            line = mark.line + 2 if mark is not None else 1  # the YAML starts on the file's second line
-            skipped.append(
-                line_error(path, line, f"front matter is not valid YAML ({getattr(exc, 'problem', exc)})")
-            )
-            return []
-        if loaded is not None and not isinstance(loaded, dict):
-            skipped.append(line_error(path, 2, "front matter must be a mapping of fields"))
-            return []
-        meta = loaded or {}
-        body = "\n".join(lines[close + 1 :])
-    title = _first_heading(body) if path.suffix.lower() in (".md", ".markdown") else ""
-    record = {k: v for k, v in meta.items() if k not in ("text", "body", "answer")}
-    try:
-        return [_make_doc({**record, "text": body}, default_id=rel, default_title=title)]
-    except _DocError as exc:
-        # Point at the field's line in the front matter when it is there, else at the body.
-        at = next((n for n, line in enumerate(lines[:close], 1) if line.startswith(f"{exc.field}:")), None)
-        line = at or (close + 2 if meta else 1)
-        skipped.append(line_error(path, line, exc.reason, field=exc.field))
-        return []
-
-
-def _record_docs(path: Path, rel: str, skipped: list[LineError]) -> list[KnowledgeDoc]:
-    docs: list[KnowledgeDoc] = []
-    if path.suffix.lower() == ".json":
-        data, text = load_json(path)
-        records = data if isinstance(data, list) else [data]
-        for i, record in enumerate(records):
-            where: list[str | int] = [i] if isinstance(data, list) else []
-            if not isinstance(record, dict):
-                skipped.append(line_error(path, json_line(text, where), "expected an object per document"))
-                continue
-            try:
-                docs.append(_make_doc(record, default_id=f"{rel}#{i + 1}"))
-            except _DocError as exc:
-                skipped.append(
-                    line_error(path, json_line(text, [*where, exc.field]), exc.reason, field=exc.field)
-                )
-        return docs
-    rows = iter_csv_rows(path)
-    header = next((row for _, row in rows if not isinstance(row, csv.Error)), None)
-    if header is None:
-        skipped.append(line_error(path, 1, "empty CSV; expected a header with a text column"))
-        return docs
-    names = [h.strip().lstrip("\ufeff") for h in header]
-    for line, row in rows:
-        if isinstance(row, csv.Error):
-            skipped.append(line_error(path, line, f"not valid CSV ({row})"))
-            continue
-        record = {k: v for k, v in zip(names, row, strict=False) if v.strip()}
-        try:
-            docs.append(_make_doc(record, default_id=f"{rel}#{line}"))
-        except _DocError as exc:
-            skipped.append(line_error(path, line, exc.reason, field=exc.field))
-    return docs
-
-
 def read_knowledge_dir(folder: str | Path) -> tuple[list[KnowledgeDoc], list[LineError]]:
-    """Markdown/text documents (optional YAML front matter) and CSV/JSON records under ``folder``.
+    """Every document under ``folder`` (FORMATS §3), read by ``knowledge.load_folder``, as eval documents.
 
-    Without front matter the id is the path relative to ``folder``, the kind ``faq`` and the title
-    the first Markdown heading. HTML and PDF are the knowledge package's business and are skipped
-    here with a note. Documents come in path order.
+    Dates become ISO strings and unknown fields ``extra``. Problems are reported with the file's path
+    under ``folder``; a file of no known type is reported as skipped. Documents come in path order.
     """
     folder = Path(folder)
-    if not folder.is_dir():
-        raise FormatError(str(folder), "knowledge folder not found")
-    docs: list[KnowledgeDoc] = []
-    skipped: list[LineError] = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        rel = path.relative_to(folder).as_posix()
-        if any(part.startswith(".") for part in path.relative_to(folder).parts):
-            continue
-        suffix = path.suffix.lower()
-        if suffix in (".md", ".markdown", ".txt"):
-            docs += _text_doc(path, rel, skipped)
-        elif suffix in (".json", ".csv"):
-            docs += _record_docs(path, rel, skipped)
-        else:
-            skipped.append(line_error(path, 1, "not a document eval sets read (md, txt, json or csv)"))
-    seen: set[str] = set()
-    unique: list[KnowledgeDoc] = []
-    for doc in docs:
-        if doc.id in seen:
-            skipped.append(
-                line_error(folder, 1, f"duplicate id '{doc.id}'; the later document is skipped", field="id")
-            )
-            continue
-        seen.add(doc.id)
-        unique.append(doc)
-    return unique, skipped
+    loaded = load_folder(folder)
+    docs = [
+        KnowledgeDoc(
+            id=doc.id,
+            text=doc.text,
+            title=doc.title,
+            kind=doc.kind,
+            valid_from=doc.valid_from.isoformat() if doc.valid_from else None,
+            valid_to=doc.valid_to.isoformat() if doc.valid_to else None,
+            tags=list(doc.tags),
+            extra=dict(doc.meta),
+        )
+        for doc in loaded.documents
+    ]
+    skipped = [LineError(path=str(folder / e.path), line=e.line, message=e.message) for e in loaded.errors]
+    skipped += [
+        line_error(folder / rel, 1, "not a knowledge document (md, txt, html, pdf, csv or json); skipped")
+        for rel in loaded.skipped
+    ]
+    return docs, skipped
 
 
 class _QueryLine(BaseModel):

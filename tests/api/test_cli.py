@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api import migrate
+from common import migrate
 from api.cli import app
 from api.runtime import Runtime
 from tests.conftest import DATA

@@ -1,0 +1,161 @@
+"""The agent sidebar page: served files, the WebSocket's handling of bad frames, and a real browser
+following a demo call played as a live call (real database, embedding model, Whisper and Chromium)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api import kb_service
+from api.app import create_app
+from api.runtime import Runtime, open_runtime
+from api.settings import Settings
+from tests.api.live_server import serve
+
+DEMO = Path(__file__).resolve().parents[2] / "demo"
+LIVE = DEMO / "live"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AS_OF = date(2026, 11, 25)  # inside the Holiday Unlimited window (20 Nov to 31 Dec 2026)
+SCREENSHOT = Path("/tmp/sidebar.png")
+
+
+def test_page_and_static_files_are_served(settings: Settings) -> None:
+    with TestClient(create_app(settings, run_worker=False)) as client:
+        page = client.get("/assist")
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert 'src="/static/assist.js"' in page.text and 'href="/static/assist.css"' in page.text
+        for path, kind in (("/static/assist.js", "javascript"), ("/static/assist.css", "text/css")):
+            r = client.get(path)
+            assert r.status_code == 200 and kind in r.headers["content-type"], (path, r.headers)
+        assert client.get("/", follow_redirects=False).headers["location"] == "/assist"
+
+
+def test_socket_reports_malformed_frames_and_stays_open(settings: Settings) -> None:
+    with (
+        TestClient(create_app(settings, run_worker=False)) as client,
+        client.websocket_connect("/api/assist/ws") as ws,
+    ):
+        ready = ws.receive_json()
+        assert ready["type"] == "ready" and ready["session_id"] and ready["answers"] is False
+        bad_frames: list[str | bytes] = [
+            "not json",
+            "[1, 2]",
+            json.dumps({"type": "dance"}),
+            json.dumps({"type": "play", "recording": "x", "speed": 100}),
+            json.dumps({"type": "play", "recording": "x", "speed": "fast"}),
+            json.dumps({"type": "search", "text": "roaming", "k": "many"}),
+            json.dumps({"type": "start", "as_of": 20261201}),
+            json.dumps({"type": "feedback", "doc_id": "plan-unlimited-max", "action": "loved"}),
+            b"\x07\x00\x00",  # unknown speaker tag
+            b"\x01\x00",  # no whole sample
+        ]
+        for frame in bad_frames:
+            if isinstance(frame, bytes):
+                ws.send_bytes(frame)
+            else:
+                ws.send_text(frame)
+            reply = ws.receive_json()
+            assert reply["type"] == "error" and reply["message"], (frame, reply)
+        # Still open and serving: feedback by document id is stored and acknowledged.
+        ws.send_json({"type": "feedback", "doc_id": "plan-unlimited-max", "action": "useful"})
+        saved = ws.receive_json()
+        assert saved["type"] == "feedback_saved" and saved["doc_id"] == "plan-unlimited-max"
+
+
+# ---------------------------------------------------------------------------------- browser
+
+
+def _first_question() -> tuple[str, str, str]:
+    """(recording name, customer text, expected doc id) of the first live call's first question."""
+    manifest = json.loads((LIVE / "manifest.json").read_text(encoding="utf-8"))
+    call = manifest["calls"][0]
+    turn = next(t for t in call["turns"] if t["speaker"] == "customer" and t.get("expected"))
+    return Path(call["file"]).stem, turn["text"], turn["expected"][0]
+
+
+@pytest.fixture
+def demo_runtime(settings: Settings) -> Iterator[Runtime]:
+    """The demo knowledge base indexed, and settings pointing live assist at the demo calls."""
+    settings.assist_as_of = AS_OF
+    settings.live_recordings = [LIVE]
+    rt = open_runtime(settings)
+    try:
+        report = rt.knowledge_index().add_folder(DEMO / "knowledge", "default")
+        assert not report.errors, report.errors
+        yield rt
+    finally:
+        rt.db.dispose()
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]+", text.lower()) if len(w) >= 4}
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium")
+def test_sidebar_follows_a_live_call(settings: Settings, demo_runtime: Runtime) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    recording, question, expected = _first_question()
+    with serve(settings) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 440, "height": 1000})
+            errors: list[Any] = []
+            page.on("pageerror", lambda exc: errors.append(exc))
+            page.goto(f"{base}/assist?recording={recording}&autoplay=1")
+            expect(page.get_by_test_id("connection")).to_have_attribute("data-state", "open")
+            expect(page.get_by_test_id("as-of")).to_have_attribute("datetime", AS_OF.isoformat())
+
+            # The card for the first question arrives while the call plays.
+            card = page.locator(f'[data-testid="suggestion"][data-doc-id="{expected}"]')
+            card.wait_for(timeout=60_000)
+            heard = " ".join(
+                page.locator('[data-testid="transcript-line"][data-speaker="customer"]').all_inner_texts()
+            )
+            assert _words(heard) & _words(question), (heard, question)
+            expect(card.get_by_test_id("snippet").locator("mark")).not_to_be_empty()
+
+            useful = card.get_by_test_id("feedback-useful")
+            useful.click()
+            expect(useful).to_have_attribute("aria-pressed", "true", timeout=10_000)
+            session_id = page.locator("body").get_attribute("data-session-id")
+            assert session_id
+            rows = kb_service.list_feedback(demo_runtime, session_id=session_id)
+            assert any(r.doc_id == expected and r.action == "useful" for r in rows), rows
+
+            card.get_by_test_id("open-article").click()
+            expect(card.get_by_test_id("article")).to_be_visible(timeout=10_000)
+
+            page.get_by_test_id("search-input").fill("how much does it cost to use my phone abroad")
+            page.get_by_test_id("search-input").press("Enter")
+            results = page.get_by_test_id("search-result")
+            results.first.wait_for(timeout=30_000)
+            doc_ids = results.evaluate_all("nodes => nodes.map(n => n.dataset.docId)")
+            assert any("roaming" in d for d in doc_ids), doc_ids
+
+            page.screenshot(path=str(SCREENSHOT), full_page=True)
+            # Stop the call rather than wait for all of it.
+            play = page.get_by_test_id("play")
+            if play.get_attribute("data-state") == "playing":
+                play.click()
+                expect(page.get_by_test_id("playback-status")).to_have_text("stopped")
+            assert not errors, errors
+        finally:
+            browser.close()
