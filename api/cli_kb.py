@@ -72,7 +72,7 @@ def kb_add(
 @handle_errors
 def kb_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Knowledge bases with their document counts by kind."""
-    bases = _runtime().knowledge_index().list()
+    bases = _runtime().knowledge_index().bases()
     if as_json:
         console.print_json(json.dumps([asdict(b) for b in bases], default=str))
         return

@@ -42,7 +42,7 @@ def _report(report: Any) -> dict[str, Any]:
 
 @router.get("/kb", tags=["knowledge"])
 async def list_kbs(request: Request) -> dict[str, Any]:
-    bases = await run_in_threadpool(lambda: _rt(request).knowledge_index().list())
+    bases = await run_in_threadpool(lambda: _rt(request).knowledge_index().bases())
     return {"knowledge_bases": [asdict(b) for b in bases]}
 
 

@@ -52,7 +52,8 @@ class Runtime:
         backend = s.embedding_backend
         if backend not in ("onnx-int8", "onnx", "torch"):
             raise ConfigError(f"CALLSCOPE_EMBEDDING_BACKEND={backend!r}: use onnx-int8, onnx or torch")
-        return get_embedder(EmbedderOptions(model=s.embedding_model, backend=backend, cache_dir=s.models_dir))
+        options = EmbedderOptions(model=s.embedding_model, backend=backend, cache_dir=s.models_dir)  # type: ignore[arg-type]
+        return get_embedder(options)
 
     def knowledge_index(self) -> KnowledgeIndex:
         from knowledge import KnowledgeIndex

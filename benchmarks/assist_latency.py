@@ -49,7 +49,8 @@ def pct(values: list[float], p: float) -> float:
 
 
 def line(label: str, values: list[float], unit: str = "ms") -> str:
-    return f"  {label:<34} p50 {pct(values, 50):8.2f} {unit}   p95 {pct(values, 95):8.2f} {unit}   (n={len(values)})"
+    p50, p95 = pct(values, 50), pct(values, 95)
+    return f"  {label:<34} p50 {p50:8.2f} {unit}   p95 {p95:8.2f} {unit}   (n={len(values)})"
 
 
 # ------------------------------------------------------------------------------------ corpus
@@ -133,7 +134,8 @@ def bench_search(url: str, n_chunks: int, n_queries: int) -> None:
     t0 = time.perf_counter()
     docs, pool = generate_documents(n_chunks)
     print(
-        f"\n(c) index build: {n_chunks} chunks generated from {pool} real sentences in {time.perf_counter() - t0:.1f} s"
+        f"\n(c) index build: {n_chunks} chunks generated from {pool} real sentences "
+        f"in {time.perf_counter() - t0:.1f} s"
     )
     index = KnowledgeIndex(db.engine, embedder)
     t0 = time.perf_counter()
@@ -182,7 +184,9 @@ def bench_search(url: str, n_chunks: int, n_queries: int) -> None:
             exact = [
                 r[0]
                 for r in conn.execute(
-                    text(f"SELECT id FROM kb_chunks WHERE kb_id = {kb_id} ORDER BY ({distance}) + 0 LIMIT 10"),
+                    text(
+                        f"SELECT id FROM kb_chunks WHERE kb_id = {kb_id} ORDER BY ({distance}) + 0 LIMIT 10"
+                    ),
                     {"q": lit},
                 )
             ]
@@ -194,7 +198,8 @@ def bench_search(url: str, n_chunks: int, n_queries: int) -> None:
     print(f"  recall@10 of HNSW vs exact (ef_search=100): {statistics.mean(recalls):.4f}   (target >= 0.95)")
     p95 = pct(results["hybrid"], 95)
     print(
-        f"  hybrid p95 {p95:.2f} ms against the 30 ms target: {'met' if p95 <= 30 else f'missed by {p95 - 30:.2f} ms'}"
+        f"  hybrid p95 {p95:.2f} ms against the 30 ms target: "
+        f"{'met' if p95 <= 30 else f'missed by {p95 - 30:.2f} ms'}"
     )
 
     # Query embedding: int8 ONNX against the sentence-transformers reference.
@@ -211,7 +216,8 @@ def bench_search(url: str, n_chunks: int, n_queries: int) -> None:
         timings[backend] = t
         print(line(f"query embedding, {backend}", t))
     print(
-        f"  torch / onnx-int8 query embedding, p50: {pct(timings['torch'], 50) / pct(timings['onnx-int8'], 50):.2f}x"
+        "  torch / onnx-int8 query embedding, p50: "
+        f"{pct(timings['torch'], 50) / pct(timings['onnx-int8'], 50):.2f}x"
     )
 
 
@@ -292,11 +298,13 @@ def bench_live(url: str, home: Path) -> None:
     print("\n(b) end of a customer question → first suggestion on the WebSocket (real-time streaming):")
     print(line("latency", latencies, "s"))
     print(
-        f"  questions with a suggestion: {got_any} of {asked}; with the expected document: {got_expected} of {asked}"
+        f"  questions with a suggestion: {got_any} of {asked}; "
+        f"with the expected document: {got_expected} of {asked}"
     )
     p95 = pct(latencies, 95)
     print(
-        f"  p95 {p95:.2f} s against the 1.5 s target: {'met' if p95 <= 1.5 else f'missed by {p95 - 1.5:.2f} s'}"
+        f"  p95 {p95:.2f} s against the 1.5 s target: "
+        f"{'met' if p95 <= 1.5 else f'missed by {p95 - 1.5:.2f} s'}"
     )
 
 
@@ -314,7 +322,8 @@ def main() -> None:
     from common.migrate import upgrade
 
     print(
-        f"assist latency benchmark: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}"
+        f"assist latency benchmark: {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}"
     )
     work = Path(tempfile.mkdtemp(prefix="callscope-bench-"))
     url = embedded_server_url(work / "pgdata", ephemeral=True)

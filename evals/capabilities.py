@@ -188,7 +188,8 @@ class _KnowledgeRetriever:
 
         as_of = date.fromisoformat(query.as_of) if query.as_of else None
         text = form_query(query.query, query.context).text
-        result = self.searcher.search(self.kb, text, SearchOptions(k=k, mode=self.name, as_of=as_of))
+        options = SearchOptions(k=k, mode=self.name, as_of=as_of)  # type: ignore[arg-type]  # one of the three
+        result = self.searcher.search(self.kb, text, options)
         return [Hit(h.doc_id, h.confidence, h.chunk_text) for h in result.hits]
 
 

@@ -178,7 +178,7 @@ class KnowledgeIndex:
             )
         )
 
-    def list(self) -> list[KnowledgeBaseInfo]:
+    def bases(self) -> list[KnowledgeBaseInfo]:
         from sqlalchemy import text
 
         with self.engine.connect() as conn:
@@ -233,7 +233,18 @@ class KnowledgeIndex:
             ).first()
         if row is None:
             raise NotFound(f"no document {doc_id!r} in knowledge base {name!r}")
-        return StoredDocument(*row[:8], tags=list(row[8] or []), meta=dict(row[9] or {}))
+        return StoredDocument(
+            id=row[0],
+            title=row[1],
+            kind=row[2],
+            text=row[3],
+            source=row[4],
+            format=row[5],
+            valid_from=row[6],
+            valid_to=row[7],
+            tags=list(row[8] or []),
+            meta=dict(row[9] or {}),
+        )
 
     # ----------------------------------------------------------------------------- writing
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from common import migrate
 from api.cli import app
 from api.runtime import Runtime
+from common import migrate
 from tests.conftest import DATA
 
 runner = CliRunner()

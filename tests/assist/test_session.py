@@ -18,7 +18,8 @@ DEMO = Path(__file__).resolve().parents[2] / "demo" / "knowledge"
 def _hit(doc_id: str, confidence: float) -> SearchHit:
     text = f"About {doc_id}. It costs ten dollars."
     return SearchHit(
-        doc_id=doc_id, title=doc_id.title(), kind="product", score=0.03, confidence=confidence, similarity=0.6,
+        doc_id=doc_id, title=doc_id.title(), kind="product", score=0.03, confidence=confidence,
+        similarity=0.6,
         coverage=0.5, chunk_text=text, heading=doc_id, section=[], sentence="It costs ten dollars.",
         sentence_span=(text.index("It"), len(text)), matched_terms=["costs"], valid_from=None,
         valid_to=date(2026, 12, 31), tags=[], source=f"{doc_id}.md",
@@ -45,7 +46,9 @@ def test_needs_and_query_forming() -> None:
         assert not is_need(chit_chat), chit_chat
     plain = form_query("my phone has no data in spain", ["agent: how can I help"])
     assert plain.text == "my phone has no data in spain" and not plain.context_used
-    ref = form_query("how much is that per day", ["customer: I'm going to Spain", "agent: a roaming pass works there"])
+    ref = form_query(
+        "how much is that per day", ["customer: I'm going to Spain", "agent: a roaming pass works there"]
+    )
     assert "roaming" in ref.text and "spain" in ref.text
     assert ref.context_used[0] == "agent: a roaming pass works there"
 
@@ -67,7 +70,9 @@ def test_session_suggests_confident_new_documents_only() -> None:
     assert card["why"]["matched_terms"] == ["costs"] and card["valid_to"] == "2026-12-31"
     assert session.add_turn("customer", "Still no roaming data on my phone") == []  # never repeated
     assert session.add_turn("customer", "Yes, exactly.") == []  # no need: not even searched
-    assert [c.doc_id for c in session.add_turn("customer", "I was charged twice this month")] == ["double-charge"]
+    assert [c.doc_id for c in session.add_turn("customer", "I was charged twice this month")] == [
+        "double-charge"
+    ]
     assert session.add_turn("customer", "what is the weather in Paris tomorrow") == []  # nothing confident
     assert all(o.as_of == date(2026, 11, 25) for _, o in backend.queries)
     assert len(backend.queries) == 4

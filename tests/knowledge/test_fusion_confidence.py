@@ -23,7 +23,9 @@ def test_rrf_rewards_agreement_and_is_deterministic() -> None:
 
 
 def test_confidence_fit_separates_and_thresholds() -> None:
-    samples = [(0.7 + i * 0.01, 0.8, True) for i in range(10)] + [(0.2 + i * 0.01, 0.1, False) for i in range(10)]
+    samples = [(0.7 + i * 0.01, 0.8, True) for i in range(10)] + [
+        (0.2 + i * 0.01, 0.1, False) for i in range(10)
+    ]
     model = fit_confidence(samples, fitted_on="test")
     assert model.w_similarity > 0
     assert model.confidence(0.8, 0.8) >= model.threshold > model.confidence(0.2, 0.1)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from api.runtime import Runtime
-from knowledge import KnowledgeIndex, SearchOptions, Searcher, chunk_document, load_folder
+from knowledge import KnowledgeIndex, Searcher, SearchOptions, chunk_document, load_folder
 from tests.conftest import DATA
 
 SAMPLE = DATA / "knowledge"
@@ -32,7 +32,9 @@ def _rows(runtime: Runtime, sql: str) -> list[tuple[object, ...]]:
         return [tuple(r) for r in conn.execute(text(sql))]
 
 
-def test_every_format_is_indexed_and_searchable(index: KnowledgeIndex, runtime: Runtime, searcher: Searcher) -> None:
+def test_every_format_is_indexed_and_searchable(
+    index: KnowledgeIndex, runtime: Runtime, searcher: Searcher
+) -> None:
     report = index.add_folder(SAMPLE, "sample")
     assert not report.errors
     formats = {f for (f,) in _rows(runtime, "SELECT DISTINCT format FROM kb_documents")}
@@ -111,10 +113,10 @@ def test_unanswerable_question_gets_no_confident_hit(runtime: Runtime, searcher:
 def test_bases_live_side_by_side_and_filters_apply(index: KnowledgeIndex, searcher: Searcher) -> None:
     index.add_folder(SAMPLE, "one")
     index.add_folder(DEMO, "two")
-    names = {b.name: b for b in index.list()}
+    names = {b.name: b for b in index.bases()}
     assert set(names) == {"one", "two"} and names["two"].documents >= 30
     hits = searcher.search("two", "unlimited plan price", SearchOptions(k=5, kinds=("product",)))
     assert hits.hits and {h.kind for h in hits.hits} == {"product"}
     assert all(h.doc_id in {d.id for d in load_folder(DEMO).documents} for h in hits.hits)
     index.remove("one")
-    assert [b.name for b in index.list()] == ["two"]
+    assert [b.name for b in index.bases()] == ["two"]
