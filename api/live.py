@@ -92,13 +92,17 @@ def find_recording(rt: Runtime, name: str) -> Path:
 class _Speaker(threading.Thread):
     """Feeds one party's audio to the session, off the event loop."""
 
-    def __init__(self, live: _Live, speaker: str) -> None:
+    def __init__(self, live: _Live, speaker: str, after: _Speaker | None = None) -> None:
         super().__init__(name=f"assist-{speaker}", daemon=True)
         self.live = live
         self.speaker = speaker
         self.frames: queue.Queue[bytes | None] = queue.Queue()
+        self.after = after  # this speaker's previous worker, maybe still finishing its stream
 
     def run(self) -> None:
+        if self.after is not None:  # one feeder per stream at a time, in order
+            self.after.join()
+            self.after = None
         session = self.live.session
         while True:
             frame = self.frames.get()
@@ -127,13 +131,17 @@ class _Live:
         self.options = AssistOptions(kb=rt.settings.kb, as_of=rt.settings.assist_as_of)
         self.session = Session(rt.searcher(), self.options)
         self.speakers: dict[str, _Speaker] = {}
+        self.ended: dict[str, _Speaker] = {}  # workers told to finish, by speaker
         self.player: asyncio.Task[None] | None = None
 
     # ----------------------------------------------------------------------------- output
 
     def emit(self, message: dict[str, Any]) -> None:
         """Thread-safe: queue a message for the client."""
-        self.loop.call_soon_threadsafe(self.out.put_nowait, message)
+        # A speaker thread may still be finishing its stream after the server stopped: its last
+        # updates have nowhere to go, and must not raise in that thread.
+        with contextlib.suppress(RuntimeError):  # the event loop is closed
+            self.loop.call_soon_threadsafe(self.out.put_nowait, message)
 
     def emit_event(self, event: Any) -> None:
         from assist import Suggestion
@@ -177,13 +185,18 @@ class _Live:
     def audio(self, speaker: str, pcm: bytes) -> None:
         worker = self.speakers.get(speaker)
         if worker is None:
-            worker = self.speakers[speaker] = _Speaker(self, speaker)
+            worker = _Speaker(self, speaker, after=self.ended.pop(speaker, None))
+            self.speakers[speaker] = worker
             worker.start()
         worker.frames.put(pcm)
 
     def end_audio(self) -> None:
-        for worker in self.speakers.values():
+        """Close the open utterances. A worker ends with its stream: audio after this (a recording
+        played again) gets a new one, which waits for the old one to finish."""
+        for speaker, worker in self.speakers.items():
             worker.frames.put(None)
+            self.ended[speaker] = worker
+        self.speakers.clear()
 
     async def play(self, name: str, speed: float) -> None:
         from asr import decode_audio

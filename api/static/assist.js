@@ -80,6 +80,12 @@
   /** A knowledge document's text (Markdown-ish: # headings, - lists, **bold**) as safe DOM. */
   function articleNode(doc) {
     const box = el("div", { class: "article", "data-testid": "article" });
+    if (doc.format !== "md" && doc.format !== "html") {
+      // Plain text and PDF pages have no markup: their own line breaks are the structure.
+      box.append(el("p", { class: "plain" }, String(doc.text || "")));
+      if (doc.source) box.append(el("p", { class: "small muted" }, `Source: ${doc.source}`));
+      return box;
+    }
     let list = null;
     let block = null; // the paragraph or list item that wrapped lines continue
     const flush = () => {
@@ -325,7 +331,14 @@
 
     state.cards.set(s.id, { data: s, node });
     const list = $("suggestions");
-    list.prepend(node);
+    // Newest turn on top; the cards one turn earned arrive best first and keep that order.
+    let before = list.firstElementChild;
+    while (before && before.dataset.session === state.sessionId && before.dataset.turn === String(s.turn)) {
+      before = before.nextElementSibling;
+    }
+    node.dataset.session = state.sessionId;
+    node.dataset.turn = String(s.turn);
+    list.insertBefore(node, before);
     while (list.children.length > MAX_CARDS) {
       const last = list.lastElementChild;
       state.cards.delete(last.dataset.suggestionId);

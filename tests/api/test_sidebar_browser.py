@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -82,12 +84,29 @@ def test_socket_reports_malformed_frames_and_stays_open(settings: Settings) -> N
 # ---------------------------------------------------------------------------------- browser
 
 
-def _first_question() -> tuple[str, str, str]:
-    """(recording name, customer text, expected doc id) of the first live call's first question."""
+@dataclass(slots=True)
+class _Call:
+    recording: str  # the name the sidebar plays it by
+    greeting: str  # the agent's first turn
+    question: str  # the customer's first question with an expected document
+    expected: str  # that document's id
+
+
+def _first_call() -> _Call:
+    """The first live demo call, read from its manifest."""
     manifest = json.loads((LIVE / "manifest.json").read_text(encoding="utf-8"))
     call = manifest["calls"][0]
-    turn = next(t for t in call["turns"] if t["speaker"] == "customer" and t.get("expected"))
-    return Path(call["file"]).stem, turn["text"], turn["expected"][0]
+    greeting = next(t for t in call["turns"] if t["speaker"] == "agent")
+    question = next(t for t in call["turns"] if t["speaker"] == "customer" and t.get("expected"))
+    return _Call(Path(call["file"]).stem, greeting["text"], question["text"], question["expected"][0])
+
+
+def _eventually(check: Callable[[], Any], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout:.0f} s: {what}")
+        time.sleep(0.2)
 
 
 @pytest.fixture
@@ -112,33 +131,49 @@ def _words(text: str) -> set[str]:
 def test_sidebar_follows_a_live_call(settings: Settings, demo_runtime: Runtime) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    recording, question, expected = _first_question()
+    call = _first_call()
     with serve(settings) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 440, "height": 1000})
+            context = browser.new_context(viewport={"width": 440, "height": 1000})
+            context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
+            page = context.new_page()
             errors: list[Any] = []
             page.on("pageerror", lambda exc: errors.append(exc))
-            page.goto(f"{base}/assist?recording={recording}&autoplay=1")
+
+            def heard(speaker: str) -> set[str]:
+                lines = page.locator(f'[data-testid="transcript-line"][data-speaker="{speaker}"]')
+                return _words(" ".join(lines.all_inner_texts()))
+
+            page.goto(f"{base}/assist?recording={call.recording}&autoplay=1")
             expect(page.get_by_test_id("connection")).to_have_attribute("data-state", "open")
             expect(page.get_by_test_id("as-of")).to_have_attribute("datetime", AS_OF.isoformat())
 
             # The card for the first question arrives while the call plays.
-            card = page.locator(f'[data-testid="suggestion"][data-doc-id="{expected}"]')
+            card = page.locator(f'[data-testid="suggestion"][data-doc-id="{call.expected}"]')
             card.wait_for(timeout=60_000)
-            heard = " ".join(
-                page.locator('[data-testid="transcript-line"][data-speaker="customer"]').all_inner_texts()
-            )
-            assert _words(heard) & _words(question), (heard, question)
-            expect(card.get_by_test_id("snippet").locator("mark")).not_to_be_empty()
+            assert heard("customer") & _words(call.question), (heard("customer"), call.question)
+            mark = card.get_by_test_id("snippet").locator("mark")
+            expect(mark).not_to_be_empty()
 
             useful = card.get_by_test_id("feedback-useful")
             useful.click()
             expect(useful).to_have_attribute("aria-pressed", "true", timeout=10_000)
             session_id = page.locator("body").get_attribute("data-session-id")
             assert session_id
-            rows = kb_service.list_feedback(demo_runtime, session_id=session_id)
-            assert any(r.doc_id == expected and r.action == "useful" for r in rows), rows
+
+            def feedback(action: str) -> bool:
+                rows = kb_service.list_feedback(demo_runtime, session_id=session_id)
+                return any(r.doc_id == call.expected and r.action == action for r in rows)
+
+            assert feedback("useful")
+
+            # Copy puts the highlighted sentence on the clipboard and is counted.
+            card.get_by_test_id("copy").click()
+            expect(card.get_by_test_id("copy")).to_have_text("Copied")
+            copied = page.evaluate("navigator.clipboard.readText()")
+            assert copied.split() == mark.inner_text().split()
+            _eventually(lambda: feedback("copied"), 10, "the copy is stored as feedback")
 
             card.get_by_test_id("open-article").click()
             expect(card.get_by_test_id("article")).to_be_visible(timeout=10_000)
@@ -150,12 +185,21 @@ def test_sidebar_follows_a_live_call(settings: Settings, demo_runtime: Runtime) 
             doc_ids = results.evaluate_all("nodes => nodes.map(n => n.dataset.docId)")
             assert any("roaming" in d for d in doc_ids), doc_ids
 
+            page.evaluate("window.scrollTo(0, 0)")  # else the sticky top bar lands mid-screenshot
             page.screenshot(path=str(SCREENSHOT), full_page=True)
-            # Stop the call rather than wait for all of it.
-            play = page.get_by_test_id("play")
-            if play.get_attribute("data-state") == "playing":
-                play.click()
-                expect(page.get_by_test_id("playback-status")).to_have_text("stopped")
+
+            # Stop the call rather than wait for all of it; played again, it is heard again.
+            play, status = page.get_by_test_id("play"), page.get_by_test_id("playback-status")
+            expect(play).to_have_attribute("data-state", "playing")
+            play.click()
+            expect(status).to_have_text("stopped")
+            play.click()
+            expect(status).to_contain_text("playing", timeout=10_000)
+            _eventually(
+                lambda: len(heard("agent") & _words(call.greeting)) >= 2, 30, "the greeting heard again"
+            )
+            play.click()
+            expect(status).to_have_text("stopped")
             assert not errors, errors
         finally:
             browser.close()
