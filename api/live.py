@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import math
 import queue
 import threading
@@ -46,6 +47,7 @@ from common.errors import CallscopeError, InvalidInput, NotFound
 __all__ = ["FRAME_S", "SPEAKER_TAGS", "find_recording", "list_recordings", "router"]
 
 router = APIRouter()
+_log = logging.getLogger(__name__)
 
 SPEAKER_TAGS = {0: "agent", 1: "customer"}
 FRAME_S = 0.1  # the size of the audio frames a played recording is cut into
@@ -65,6 +67,14 @@ def _number(message: dict[str, Any], key: str, default: float) -> float:
     if not math.isfinite(number):  # json.loads accepts NaN and Infinity
         raise InvalidInput(f"{key} must be a number, not {value!r}")
     return number
+
+
+def _error(exc: Exception) -> dict[str, Any]:
+    """The client's error message: ours say what was wrong; anything else is logged in full."""
+    if isinstance(exc, CallscopeError):
+        return {"type": "error", "message": str(exc)}
+    _log.exception("live assist failed")
+    return {"type": "error", "message": f"internal error ({type(exc).__name__}): {exc}"}
 
 
 def list_recordings(rt: Runtime) -> list[dict[str, Any]]:
@@ -144,10 +154,12 @@ class _Live:
             self.loop.call_soon_threadsafe(self.out.put_nowait, message)
 
     def emit_event(self, event: Any) -> None:
-        from assist import Suggestion
+        from assist import SearchFailed, Suggestion
 
         if isinstance(event, Suggestion):
             self.emit({"type": "suggestion", "suggestion": event.to_dict()})
+        elif isinstance(event, SearchFailed):
+            self.emit({"type": "error", **event.to_dict()})
         else:
             self.emit({"type": "transcript", **event.to_dict()})
 
@@ -262,8 +274,8 @@ class _Live:
             await work
         except asyncio.CancelledError:
             raise
-        except CallscopeError as exc:
-            self.emit({"type": "error", "message": str(exc)})
+        except Exception as exc:
+            self.emit(_error(exc))
 
     async def _search(self, message: dict[str, Any]) -> None:
         text = str(message.get("text") or "").strip()
@@ -378,8 +390,8 @@ async def assist_socket(ws: WebSocket) -> None:
                     if not isinstance(message, dict):
                         raise InvalidInput("a text frame must be a JSON object")
                     await live.handle(message)
-            except CallscopeError as exc:
-                live.emit({"type": "error", "message": str(exc)})
+            except Exception as exc:  # one bad message must not end the call's session
+                live.emit(_error(exc))
     except WebSocketDisconnect:
         pass
     finally:

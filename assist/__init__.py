@@ -5,7 +5,15 @@
 
 from assist.answer import GeneratedAnswer, generate_answer, load_chat_model
 from assist.query import FormedQuery, QueryOptions, content_words, form_query, is_need
-from assist.session import AssistOptions, SearchBackend, Session, SessionTurn, Suggestion, TranscriptUpdate
+from assist.session import (
+    AssistOptions,
+    SearchBackend,
+    SearchFailed,
+    Session,
+    SessionTurn,
+    Suggestion,
+    TranscriptUpdate,
+)
 
 __all__ = [
     "AssistOptions",
@@ -13,6 +21,7 @@ __all__ = [
     "GeneratedAnswer",
     "QueryOptions",
     "SearchBackend",
+    "SearchFailed",
     "Session",
     "SessionTurn",
     "Suggestion",

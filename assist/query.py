@@ -41,9 +41,10 @@ _STOP = frozenset(
     """.split()
 )
 # Words that point back at something said earlier ("this" and "there" mostly do not: "this month").
+# "they" is usually the place or product just discussed ("do they take cards"), not the company.
 _ANAPHORA = frozenset(
     """
-    that it those these them one ones other another same
+    that it its those these they them their theirs he she him his her one ones other another same
     """.split()
 )
 _MONTHS = frozenset(

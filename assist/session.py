@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AssistOptions",
     "SearchBackend",
+    "SearchFailed",
     "Session",
     "SessionTurn",
     "Suggestion",
@@ -137,7 +138,18 @@ class TranscriptUpdate:
         }
 
 
-Event = TranscriptUpdate | Suggestion
+@dataclass(slots=True, frozen=True)
+class SearchFailed:
+    """A final turn whose search raised: the turn and its transcript stand, the client is told."""
+
+    turn: int | None
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"turn": self.turn, "message": self.message}
+
+
+Event = TranscriptUpdate | Suggestion | SearchFailed
 
 
 class Session:
@@ -159,6 +171,9 @@ class Session:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._streams: dict[str, Any] = {}
+        # Utterance numbers stay unique per speaker across streams (a recording played again).
+        self._utterance_base: dict[str, int] = {}
+        self._utterance_next: dict[str, int] = {}
 
     # --------------------------------------------------------------------------------- text
 
@@ -254,19 +269,30 @@ class Session:
         """End one stream (or all): close utterances still open."""
         events: list[Event] = []
         for name in [speaker] if speaker else list(self._streams):
-            stream = self._streams.get(name)
+            # A finished stream takes no more audio: the next audio of this party (a recording
+            # played again) opens a new one.
+            with self._lock:
+                stream = self._streams.pop(name, None)
             if stream is not None:
                 events.extend(self._events(name, stream.finish()))
+                self._utterance_base[name] = self._utterance_next.get(name, 0)
         return events
 
     def _events(self, speaker: str, updates: list[StreamUpdate]) -> list[Event]:
         events: list[Event] = []
+        base = self._utterance_base.get(speaker, 0)
         for u in updates:
+            number = base + u.utterance
+            self._utterance_next[speaker] = max(self._utterance_next.get(speaker, 0), number + 1)
             update = TranscriptUpdate(
-                speaker, u.utterance, u.confirmed, u.tentative, u.kind == "final", u.start, u.end
+                speaker, number, u.confirmed, u.tentative, u.kind == "final", u.start, u.end
             )
             events.append(update)
             if update.final and u.confirmed.strip():
-                update.turn, cards = self._add_turn(speaker, u.confirmed, u.start, u.end)
-                events.extend(cards)
+                try:
+                    update.turn, cards = self._add_turn(speaker, u.confirmed, u.start, u.end)
+                except Exception as exc:  # the transcript must still reach the agent
+                    events.append(SearchFailed(len(self.turns) - 1, f"search failed: {exc}"))
+                else:
+                    events.extend(cards)
         return events

@@ -24,7 +24,7 @@ from evals.inputs import load_eval_data
 from evals.report import format_value, render_report
 from evals.results import EvalRun, SystemResult, read_results
 from evals.runners import RUNNERS, TaskContext
-from evals.spec import TaskSpec, get_task, load_tasks
+from evals.spec import TASKS_DIR, TaskSpec, get_task, load_tasks
 
 if TYPE_CHECKING:
     from asr import TranscribeOptions
@@ -257,6 +257,14 @@ class SuiteEntryResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _in_repo(name: str) -> str:
+    """A suite path relative to the repository root; a built-in dataset name is left as it is."""
+    if "/" not in name:
+        return name
+    path = TASKS_DIR.parents[1] / name
+    return str(path) if not Path(name).is_absolute() and path.exists() else name
+
+
 def run_suite(
     options: SuiteOptions, *, progress: Callable[[str], None] | None = None
 ) -> tuple[list[SuiteEntryResult], float]:
@@ -277,7 +285,8 @@ def run_suite(
                 limit = max(1, round(limit * options.limit_scale))
             say(f"{name} on {entry.dataset} (limit {limit if limit is not None else 'none'})")
             run_options = RunOptions(
-                data=entry.dataset,
+                data=_in_repo(entry.dataset),
+                kb=Path(_in_repo(entry.kb)) if entry.kb else None,
                 limit=limit,
                 data_root=options.data_root,
                 out_dir=options.out_dir / f"{stamp}" / f"{name}-{_slug(entry.dataset)}",

@@ -16,10 +16,15 @@ TASKS_DIR = Path(__file__).resolve().parent / "tasks"
 
 @dataclass(slots=True)
 class SuiteEntry:
-    """One run of ``callscope eval all``: a dataset and the item limit that keeps the suite short."""
+    """One run of ``callscope eval all``: a dataset and the item limit that keeps the suite short.
+
+    ``dataset`` is a built-in dataset or a path; ``kb`` a knowledge folder (retrieval). Relative paths
+    are read from the repository root, so the suite runs the same from any folder.
+    """
 
     dataset: str
     limit: int | None = None
+    kb: str | None = None
 
 
 @dataclass(slots=True)
@@ -64,7 +69,10 @@ def load_task(path: str | Path) -> TaskSpec:
         if not isinstance(entry, dict) or not isinstance(entry.get("dataset"), str):
             raise FormatError(str(p), "each suite entry needs a 'dataset'", field=f"suite[{i}]")
         limit = entry.get("limit")
-        suite.append(SuiteEntry(entry["dataset"], int(limit) if limit is not None else None))
+        kb = entry.get("kb")
+        suite.append(
+            SuiteEntry(entry["dataset"], int(limit) if limit is not None else None, str(kb) if kb else None)
+        )
     return TaskSpec(
         name=_req(data, "name", str, p),
         version=int(_req(data, "version", int, p)),

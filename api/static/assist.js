@@ -261,7 +261,7 @@
       line = el("li", { class: `line ${m.speaker}`, "data-testid": "transcript-line",
         "data-speaker": m.speaker, "data-utterance": m.utterance, "data-start": m.start },
         el("span", { class: "who" }, m.speaker),
-        el("span", { class: "confirmed" }), " ", el("span", { class: "tentative" }));
+        el("span", { class: "confirmed" }), el("span", { class: "tentative" }));
       state.lines.set(key, line);
       // Both parties' utterances interleave: keep the pane in order of start time.
       const later = [...list.children].find((n) => Number(n.dataset.start) > m.start);

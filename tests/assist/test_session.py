@@ -9,7 +9,16 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from api.runtime import Runtime
-from assist import AssistOptions, Session, form_query, generate_answer, is_need
+from asr import StreamUpdate
+from assist import (
+    AssistOptions,
+    SearchFailed,
+    Session,
+    TranscriptUpdate,
+    form_query,
+    generate_answer,
+    is_need,
+)
 from knowledge import SearchHit, SearchOptions, SearchResult
 
 DEMO = Path(__file__).resolve().parents[2] / "demo" / "knowledge"
@@ -109,3 +118,43 @@ def test_empty_turns_are_ignored(bad: str) -> None:
     backend = FakeBackend({})
     assert Session(backend).add_turn("customer", bad) == []
     assert backend.queries == []
+
+
+class _ScriptedStream:
+    """Stands in for ``asr.StreamingTranscriber``: every frame is one final utterance, its bytes the text."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        self.count = 0
+
+    def feed(self, pcm: bytes) -> list[StreamUpdate]:
+        self.count += 1
+        return [StreamUpdate("final", self.count - 1, pcm.decode(), "", 0.0, 1.0)]
+
+    def finish(self) -> list[StreamUpdate]:
+        return []
+
+
+class _BrokenBackend:
+    def search(self, kb: str, query: str, options: SearchOptions | None = None) -> SearchResult:
+        raise RuntimeError("database went away")
+
+
+def test_audio_streams_number_utterances_across_replays_and_survive_search_errors(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import asr
+
+    monkeypatch.setattr(asr, "StreamingTranscriber", _ScriptedStream)
+    session = Session(_BrokenBackend())
+    first = session.feed_audio("customer", b"my roaming pass does not work in spain")
+    # The transcript still reaches the agent, with the failure named, and the turn is kept.
+    assert isinstance(first[0], TranscriptUpdate) and first[0].final
+    assert isinstance(first[1], SearchFailed) and "database went away" in first[1].message
+    assert [t.text for t in session.turns] == ["my roaming pass does not work in spain"]
+
+    session.feed_audio("agent", b"let me check that")
+    session.end_audio()
+    # The same call played again: a new stream, whose utterances do not reuse the old numbers.
+    again = session.feed_audio("customer", b"hello again")
+    assert isinstance(again[0], TranscriptUpdate) and again[0].utterance == 1
+    assert session.feed_audio("agent", b"hi")[0].utterance == 1  # type: ignore[union-attr]
