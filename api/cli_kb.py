@@ -74,7 +74,8 @@ def kb_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Knowledge bases with their document counts by kind."""
     bases = _runtime().knowledge_index().bases()
     if as_json:
-        console.print_json(json.dumps([asdict(b) for b in bases], default=str))
+        # The API's shape (GET /api/kb), so scripts can use either.
+        console.print_json(json.dumps({"knowledge_bases": [asdict(b) for b in bases]}, default=str))
         return
     table = Table(title="Knowledge bases")
     for col in ("name", "documents", "chunks", "by kind", "embedder", "threshold", "updated"):

@@ -40,6 +40,8 @@ __all__ = [
 DEFAULT_KB = "default"
 _KB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _WORD = re.compile(r"\w+")
+# BM25 constants the postings' impact order assumes (search may score with others).
+_BM25_K1, _BM25_B = 1.2, 0.75
 #: chunks written per COPY batch and embedded per progress step
 _BATCH = 512
 #: a first load bigger than this builds the HNSW graph after the rows are in (much faster)
@@ -328,6 +330,7 @@ class KnowledgeIndex:
                 conn.execute(text(f"DROP INDEX IF EXISTS kb_chunks_hnsw_{kb}"))
             doc_pks = self._insert_documents(conn, kb, [(d, h) for d, h, _ in todo])
             self._copy_chunks(conn, kb, [(doc_pks[i], c, d) for i, c, d in chunks], vectors)
+            self._insert_postings(conn, kb, doc_pks)
             report.write_seconds = time.perf_counter() - t0
             if bulk:
                 t1 = time.perf_counter()
@@ -335,6 +338,10 @@ class KnowledgeIndex:
                 report.hnsw_seconds = time.perf_counter() - t1
             if todo or gone:
                 self._refresh_term_stats(conn, kb)
+        if bulk:  # fresh statistics, or the planner guesses on a table it last saw empty
+            with self.engine.connect() as conn:
+                conn.execute(text("ANALYZE kb_chunks, kb_postings, kb_terms"))
+                conn.commit()
         return report
 
     def _embed(self, texts: list[str], progress: Progress | None) -> np.ndarray:
@@ -410,6 +417,26 @@ class KnowledgeIndex:
                         vector_literal(vector),
                     )
                 )
+
+    def _insert_postings(self, conn: Connection, kb: int, doc_pks: list[int]) -> None:
+        """BM25 postings of the new documents' chunks (migration 0003 explains them)."""
+        from sqlalchemy import text
+
+        if not doc_pks:
+            return
+        conn.execute(
+            text(
+                "INSERT INTO kb_postings (kb_id, lexeme, chunk_id, tf, impact) "
+                "SELECT c.kb_id, x.lexeme, c.id, x.tf, "
+                "       x.tf::real / (x.tf + :k1 * (1 - :b + :b * c.n_terms / greatest(s.avg, 1))) "
+                "FROM kb_chunks c "
+                "CROSS JOIN (SELECT avg(n_terms) AS avg FROM kb_chunks WHERE kb_id = :kb) s "
+                "CROSS JOIN LATERAL (SELECT lexeme, coalesce(array_length(positions, 1), 1) AS tf "
+                "                    FROM unnest(c.tsv)) x "
+                "WHERE c.document_id = ANY(:docs)"
+            ),
+            {"kb": kb, "docs": doc_pks, "k1": _BM25_K1, "b": _BM25_B},
+        )
 
     def _refresh_term_stats(self, conn: Connection, kb: int) -> None:
         from sqlalchemy import text

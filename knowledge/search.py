@@ -1,15 +1,14 @@
 """Hybrid search over a knowledge base: vector (HNSW) + BM25 full text, fused by reciprocal rank.
 
 Both searches rank chunks; each ranking is collapsed to documents (a document takes the rank of its
-first chunk) and the document rankings are fused. A hit carries its best chunk (best fused chunk
-rank), the best sentence in it, the query terms it matched and a calibrated confidence
-(``knowledge.confidence``). Filters (kind, tags, validity date) apply inside both searches, so an
-expired promotion can never be returned for a date outside its window.
+first chunk) and the document rankings are fused; hybrid then orders the fused pool by the query's
+similarity and term coverage (``SearchOptions``). A hit carries its best chunk, the best sentence in
+it, the query terms it matched and a calibrated confidence (``knowledge.confidence``). Filters
+(kind, tags, validity date) apply inside both searches, so an expired promotion can never be
+returned for a date outside its window.
 
-BM25 runs in SQL on the chunks' ``tsvector``: term frequencies from the lexeme positions, document
-frequencies from ``kb_terms``. Candidates come from the GIN index, matched on the query's rarer
-terms only (a term in more than ``common_term_share`` of the chunks adds little to BM25 but would
-pull most of the base in as candidates); all query terms are scored.
+BM25 runs in SQL: document frequencies from ``kb_terms``, term frequencies from ``kb_postings``,
+whose impact order lets each query term contribute only its best postings.
 """
 
 from __future__ import annotations
@@ -63,10 +62,10 @@ class SearchOptions:
     rrf_k: int = RRF_K
     pool: int = 20
     lexical_weight: float = 0.2
-    ef_search: int = 100
+    ef_search: int = 200
     bm25_k1: float = 1.2
     bm25_b: float = 0.75
-    common_term_share: float = 0.1
+    postings_depth: int = 400
     highlight: bool = True
 
 
@@ -191,11 +190,13 @@ class Searcher:
             return _Terms({}, {}, {})
         rows = conn.execute(
             text(
-                "SELECT w.word, l.lexeme, t.ndoc, b.n_chunks "
+                # Subqueries, not joins: one primary-key lookup per word whatever the planner
+                # guesses about the unnested list.
+                "SELECT w.word, l.lexeme, "
+                "       (SELECT t.ndoc FROM kb_terms t WHERE t.kb_id = :kb AND t.lexeme = l.lexeme), "
+                "       (SELECT b.n_chunks FROM kb_bases b WHERE b.id = :kb) "
                 "FROM unnest(CAST(:words AS text[])) AS w(word) "
-                "CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('english', w.word))) AS l(lexeme) "
-                "LEFT JOIN kb_terms t ON t.kb_id = :kb AND t.lexeme = l.lexeme "
-                "LEFT JOIN kb_bases b ON b.id = :kb"
+                "CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('english', w.word))) AS l(lexeme)"
             ),
             {"words": words, "kb": kb},
         ).all()
@@ -259,38 +260,50 @@ class Searcher:
     def _bm25(
         self, conn: Connection, kb: int, terms: _Terms, n_chunks: int, avg_terms: float, o: SearchOptions
     ) -> list[tuple[int, int]]:
+        """BM25 over the best ``postings_depth`` postings of each query term (impact order), so the
+        cost does not grow with the base; a chunk strong on no single term may be missed, which the
+        fused vector ranking makes up for. A narrow filter that leaves too few scores every match."""
         from sqlalchemy import text
 
         if not terms.idf:
             return []
         scored = sorted(terms.idf)
-        rare = [lx for lx in scored if terms.ndoc[lx] <= o.common_term_share * max(n_chunks, 1)] or scored
         params: dict[str, Any] = {
             "kb": kb,
-            "tsq": " | ".join("'" + lx.replace("'", "''") + "'" for lx in rare),
             "lx": scored,
             "idf": [terms.idf[lx] for lx in scored],
             "k1": o.bm25_k1,
             "b": o.bm25_b,
             "avgdl": max(avg_terms, 1.0),
             "n": o.candidates,
+            "depth": max(o.postings_depth, o.candidates),
         }
         where = self._filters(o, params)
+        score = "sum(q.idf * (p.tf * (:k1 + 1)) / (p.tf + :k1 * (1 - :b + :b * c.n_terms / :avgdl)))"
         rows = conn.execute(
             text(
                 "WITH q AS (SELECT * FROM unnest(CAST(:lx AS text[]), CAST(:idf AS float8[])) "
                 "           AS q(lexeme, idf)) "
-                "SELECT c.id, c.document_id, sum(q.idf * (u.tf * (:k1 + 1)) / "
-                "       (u.tf + :k1 * (1 - :b + :b * c.n_terms / :avgdl))) AS score "
-                "FROM kb_chunks c "
-                "CROSS JOIN LATERAL (SELECT x.lexeme, coalesce(array_length(x.positions, 1), 1) AS tf "
-                "                    FROM unnest(c.tsv) AS x) u "
-                "JOIN q ON q.lexeme = u.lexeme "
-                f"WHERE c.kb_id = :kb AND c.tsv @@ to_tsquery('simple', :tsq){where} "
+                f"SELECT c.id, c.document_id, {score} AS score "
+                "FROM q CROSS JOIN LATERAL (SELECT chunk_id, tf FROM kb_postings t "
+                "      WHERE t.kb_id = :kb AND t.lexeme = q.lexeme ORDER BY t.impact DESC LIMIT :depth) p "
+                f"JOIN kb_chunks c ON c.id = p.chunk_id WHERE true{where} "
                 "GROUP BY c.id, c.document_id ORDER BY score DESC, c.id LIMIT :n"
             ),
             params,
         ).all()
+        if where and len(rows) < min(o.candidates, o.k):
+            rows = conn.execute(
+                text(
+                    "WITH q AS (SELECT * FROM unnest(CAST(:lx AS text[]), CAST(:idf AS float8[])) "
+                    "           AS q(lexeme, idf)) "
+                    f"SELECT c.id, c.document_id, {score} AS score "
+                    "FROM q JOIN kb_postings p ON p.kb_id = :kb AND p.lexeme = q.lexeme "
+                    f"JOIN kb_chunks c ON c.id = p.chunk_id WHERE true{where} "
+                    "GROUP BY c.id, c.document_id ORDER BY score DESC, c.id LIMIT :n"
+                ),
+                params,
+            ).all()
         return [(int(a), int(b)) for a, b, _ in rows]
 
     def _hits(
