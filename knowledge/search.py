@@ -108,7 +108,6 @@ class SearchResult:
 class _Terms:
     words: dict[str, list[str]]  # query word → its lexemes
     idf: dict[str, float]  # lexeme → idf, for lexemes the base has
-    ndoc: dict[str, int]
 
 
 class Searcher:
@@ -133,13 +132,13 @@ class Searcher:
         embed_ms = (time.perf_counter() - t0) * 1000
         t1 = time.perf_counter()
         with self.engine.connect() as conn:
-            kb_id, dim, threshold, n_chunks, avg_terms = self._base(conn, kb)
+            kb_id, dim, threshold, avg_terms = self._base(conn, kb)
             terms = self._terms(conn, kb_id, query)
             rankings: dict[str, list[tuple[int, int]]] = {}  # search → [(chunk id, document pk)]
             if o.mode in ("hybrid", "vector"):
                 rankings["vector"] = self._vector(conn, kb_id, dim, vector, o)
             if o.mode in ("hybrid", "bm25"):
-                rankings["bm25"] = self._bm25(conn, kb_id, terms, n_chunks, avg_terms, o)
+                rankings["bm25"] = self._bm25(conn, kb_id, terms, avg_terms, o)
             rerank = o.mode == "hybrid" and o.pool > 0
             fused_docs = reciprocal_rank_fusion(
                 {name: _first_per_document(r) for name, r in rankings.items()}, k=o.rrf_k
@@ -169,17 +168,17 @@ class Searcher:
 
     # ------------------------------------------------------------------------------ pieces
 
-    def _base(self, conn: Connection, kb: str) -> tuple[int, int, float | None, int, float]:
+    def _base(self, conn: Connection, kb: str) -> tuple[int, int, float | None, float]:
         from sqlalchemy import text
 
         row = conn.execute(
-            text("SELECT id, dim, confidence_threshold, n_chunks, avg_terms FROM kb_bases WHERE name = :n"),
+            text("SELECT id, dim, confidence_threshold, avg_terms FROM kb_bases WHERE name = :n"),
             {"n": kb},
         ).first()
         if row is None:
             self._index.kb_id(kb, conn)  # raises NotFound naming the bases there are
             raise AssertionError("unreachable")
-        return int(row[0]), int(row[1]), row[2], int(row[3]), float(row[4])
+        return int(row[0]), int(row[1]), row[2], float(row[3])
 
     def _terms(self, conn: Connection, kb: int, query: str) -> _Terms:
         """The query's words → lexemes, and each lexeme's document frequency, in one round trip."""
@@ -187,7 +186,7 @@ class Searcher:
 
         words = list(dict.fromkeys(w.lower() for w in _WORD.findall(query)))[:64]
         if not words:
-            return _Terms({}, {}, {})
+            return _Terms({}, {})
         rows = conn.execute(
             text(
                 # Subqueries, not joins: one primary-key lookup per word whatever the planner
@@ -202,13 +201,11 @@ class Searcher:
         ).all()
         by_word: dict[str, list[str]] = {}
         idf: dict[str, float] = {}
-        ndoc: dict[str, int] = {}
         for word, lexeme, nd, n in rows:
             by_word.setdefault(word, []).append(lexeme)
             if nd is not None:
                 idf[lexeme] = math.log(1 + (n - nd + 0.5) / (nd + 0.5))
-                ndoc[lexeme] = int(nd)
-        return _Terms(by_word, idf, ndoc)
+        return _Terms(by_word, idf)
 
     @staticmethod
     def _filters(o: SearchOptions, params: dict[str, Any]) -> str:
@@ -258,7 +255,7 @@ class Searcher:
         return [(int(a), int(b)) for a, b in rows]
 
     def _bm25(
-        self, conn: Connection, kb: int, terms: _Terms, n_chunks: int, avg_terms: float, o: SearchOptions
+        self, conn: Connection, kb: int, terms: _Terms, avg_terms: float, o: SearchOptions
     ) -> list[tuple[int, int]]:
         """BM25 over the best ``postings_depth`` postings of each query term (impact order), so the
         cost does not grow with the base; a chunk strong on no single term may be missed, which the
@@ -280,30 +277,25 @@ class Searcher:
         }
         where = self._filters(o, params)
         score = "sum(q.idf * (p.tf * (:k1 + 1)) / (p.tf + :k1 * (1 - :b + :b * c.n_terms / :avgdl)))"
-        rows = conn.execute(
-            text(
-                "WITH q AS (SELECT * FROM unnest(CAST(:lx AS text[]), CAST(:idf AS float8[])) "
-                "           AS q(lexeme, idf)) "
-                f"SELECT c.id, c.document_id, {score} AS score "
-                "FROM q CROSS JOIN LATERAL (SELECT chunk_id, tf FROM kb_postings t "
-                "      WHERE t.kb_id = :kb AND t.lexeme = q.lexeme ORDER BY t.impact DESC LIMIT :depth) p "
-                f"JOIN kb_chunks c ON c.id = p.chunk_id WHERE true{where} "
-                "GROUP BY c.id, c.document_id ORDER BY score DESC, c.id LIMIT :n"
-            ),
-            params,
-        ).all()
-        if where and len(rows) < min(o.candidates, o.k):
-            rows = conn.execute(
+
+        def ranked(postings: str) -> Sequence[Any]:
+            return conn.execute(
                 text(
                     "WITH q AS (SELECT * FROM unnest(CAST(:lx AS text[]), CAST(:idf AS float8[])) "
                     "           AS q(lexeme, idf)) "
-                    f"SELECT c.id, c.document_id, {score} AS score "
-                    "FROM q JOIN kb_postings p ON p.kb_id = :kb AND p.lexeme = q.lexeme "
+                    f"SELECT c.id, c.document_id, {score} AS score FROM q {postings} "
                     f"JOIN kb_chunks c ON c.id = p.chunk_id WHERE true{where} "
                     "GROUP BY c.id, c.document_id ORDER BY score DESC, c.id LIMIT :n"
                 ),
                 params,
             ).all()
+
+        rows = ranked(
+            "CROSS JOIN LATERAL (SELECT chunk_id, tf FROM kb_postings t WHERE t.kb_id = :kb "
+            "AND t.lexeme = q.lexeme ORDER BY t.impact DESC LIMIT :depth) p"
+        )
+        if where and len(rows) < min(o.candidates, o.k):
+            rows = ranked("JOIN kb_postings p ON p.kb_id = :kb AND p.lexeme = q.lexeme")
         return [(int(a), int(b)) for a, b, _ in rows]
 
     def _hits(
@@ -342,9 +334,9 @@ class Searcher:
                 chunk_lexemes = set(r[11] or [])
                 coverage = sum(v for lx, v in terms.idf.items() if lx in chunk_lexemes) / total_idf
                 similarity = float(r[12])
-                candidates.append((similarity + o.lexical_weight * coverage, similarity, coverage, r))
-            combined, similarity, coverage, r = max(candidates, key=lambda c: c[0])
-            chunk_lexemes = set(r[11] or [])
+                combined = similarity + o.lexical_weight * coverage
+                candidates.append((combined, similarity, coverage, chunk_lexemes, r))
+            combined, similarity, coverage, chunk_lexemes, r = max(candidates, key=lambda c: c[0])
             hits.append(
                 SearchHit(
                     doc_id=r[1],
