@@ -21,7 +21,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = True) -> 
     from fastapi.responses import RedirectResponse
     from fastapi.staticfiles import StaticFiles
 
-    from api import jobs, live, routes, routes_kb
+    from api import jobs, live, routes, routes_kb, routes_tags
     from api.runtime import open_runtime
 
     settings = settings or Settings()
@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = True) -> 
     )
     app.include_router(routes.router, prefix="/api")
     app.include_router(routes_kb.router, prefix="/api")
+    app.include_router(routes_tags.router, prefix="/api")
     app.include_router(live.router, prefix="/api")
     app.include_router(routes_kb.pages)
     app.mount("/static", StaticFiles(directory=routes_kb.STATIC_DIR), name="static")

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from api.cli_eval import eval_app
 from api.cli_kb import index_folder, kb_app
+from api.cli_tags import register as register_tag_commands
 from api.console import console, err, handle_errors
 from api.settings import Settings
 from common.errors import InvalidInput
@@ -28,6 +29,7 @@ app.add_typer(calls_app, name="calls")
 app.add_typer(db_app, name="db")
 app.add_typer(eval_app, name="eval")
 app.add_typer(kb_app, name="kb")
+register_tag_commands(app)
 
 
 DEMO = Path(__file__).resolve().parent.parent / "demo"
@@ -55,9 +57,19 @@ def _calls_table(summaries: list[Any], title: str) -> Table:
     table.add_column("speakers")
     table.add_column("first customer sentence", overflow="fold")
     table.add_column("redactions", justify="right")
+    table.add_column("contact type")
+    table.add_column("sentiment")
+    table.add_column("repeat", justify="right")
     for c in summaries:
         table.add_row(
-            c.id, _fmt_duration(c.duration_s), ", ".join(c.speakers), c.preview, str(c.redaction_count)
+            c.id,
+            _fmt_duration(c.duration_s),
+            ", ".join(c.speakers),
+            c.preview,
+            str(c.redaction_count),
+            c.contact_type or "-",
+            c.sentiment or "-",
+            "-" if c.repeat_probability is None else f"{c.repeat_probability:.2f}",
         )
     return table
 
@@ -188,14 +200,26 @@ def transcribe(
 def calls_list(
     limit: Annotated[int, typer.Option(min=1, max=10000)] = 50,
     offset: Annotated[int, typer.Option(min=0)] = 0,
+    contact_type: Annotated[
+        str | None, typer.Option(help="Only this contact type, or a group (billing = billing.*).")
+    ] = None,
+    sentiment: Annotated[str | None, typer.Option(help="Only negative, neutral or positive calls.")] = None,
+    min_repeat: Annotated[
+        float | None, typer.Option(min=0.0, max=1.0, help="Only calls this likely to be repeated.")
+    ] = None,
+    agent: Annotated[str | None, typer.Option(help="Only this agent's calls.")] = None,
+    queue: Annotated[str | None, typer.Option(help="Only this queue's calls.")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """List stored calls, newest first."""
+    """List stored calls, newest first, optionally filtered by their tags."""
     from dataclasses import asdict
 
     from api import store
 
-    calls = store.list_calls(_runtime().db, limit=limit, offset=offset)
+    if sentiment is not None and sentiment not in ("negative", "neutral", "positive"):
+        raise InvalidInput(f"--sentiment {sentiment!r}: use negative, neutral or positive")
+    where = store.CallFilter(contact_type, sentiment, min_repeat, agent, queue)
+    calls = store.list_calls(_runtime().db, limit=limit, offset=offset, where=where)
     if as_json:
         sys.stdout.write(json.dumps([asdict(c) for c in calls], default=str, indent=2) + "\n")
     else:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from common.db import Base
 
-__all__ = ["CallRow", "IngestFailureRow", "TranscriptRow"]
+__all__ = ["CallRow", "CallTagRow", "IngestFailureRow", "TranscriptRow"]
 
 
 class CallRow(Base):
@@ -38,6 +38,9 @@ class CallRow(Base):
     transcript: Mapped[TranscriptRow | None] = relationship(
         back_populates="call", cascade="all, delete-orphan", uselist=False
     )
+    tags: Mapped[CallTagRow | None] = relationship(
+        back_populates="call", cascade="all, delete-orphan", uselist=False, lazy="joined"
+    )
 
 
 class TranscriptRow(Base):
@@ -63,3 +66,24 @@ class IngestFailureRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     job_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class CallTagRow(Base):
+    """The latest tags of a call; ``models`` names the model and version behind each tag."""
+
+    __tablename__ = "call_tags"
+
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True)
+    contact_type: Mapped[str] = mapped_column(String(200), index=True)
+    contact_type_confidence: Mapped[float] = mapped_column(Float)
+    secondary_type: Mapped[str | None] = mapped_column(String(200))
+    sentiment: Mapped[str | None] = mapped_column(String(16), index=True)
+    sentiment_polarity: Mapped[float | None] = mapped_column(Float)
+    sentiment_start: Mapped[float | None] = mapped_column(Float)
+    sentiment_end: Mapped[float | None] = mapped_column(Float)
+    repeat_probability: Mapped[float | None] = mapped_column(Float, index=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    models: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    tagged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    call: Mapped[CallRow] = relationship(back_populates="tags")

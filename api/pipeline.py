@@ -12,6 +12,7 @@ from typing import Any
 
 from api import store
 from api.runtime import Runtime
+from api.tagging import ensure_tags
 from asr import Transcript, Turn
 from common.errors import InvalidInput
 from common.formats import LabeledCall, ReferenceTurn
@@ -63,6 +64,7 @@ def _transcribe(rt: Runtime, audio_path: Path, source: str, agent_channel: int |
 def ingest_recording(rt: Runtime, *, audio_path: Path, content_hash: str, source: str) -> Outcome:
     existing = store.find_call_by_hash(rt.db, content_hash)
     if existing is not None:
+        ensure_tags(rt, existing)  # a retried job whose call was stored before the tagging ran
         return Outcome(existing, False)
     transcript, spans = _redact(rt, _transcribe(rt, audio_path, source, None))
     call_id, created = store.save_call(
@@ -76,6 +78,7 @@ def ingest_recording(rt: Runtime, *, audio_path: Path, content_hash: str, source
             redaction_spans=spans,
         ),
     )
+    ensure_tags(rt, call_id)
     return Outcome(call_id, created)
 
 
@@ -84,6 +87,7 @@ def ingest_labeled_call(
 ) -> Outcome:
     existing = store.find_call_by_hash(rt.db, content_hash)
     if existing is not None:
+        ensure_tags(rt, existing)
         return Outcome(existing, False)
     call = LabeledCall.model_validate(record)
     reference = reference_transcript(call.turns) if call.turns else None
@@ -118,4 +122,5 @@ def ingest_labeled_call(
             redaction_spans=spans,
         ),
     )
+    ensure_tags(rt, call_id)
     return Outcome(call_id, created)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -32,6 +32,9 @@ class CallOut(BaseModel):
     customer_id: str | None
     queue: str | None
     created_at: datetime
+    contact_type: str | None = None
+    sentiment: str | None = None
+    repeat_probability: float | None = None
 
 
 class CallList(BaseModel):
@@ -67,9 +70,19 @@ async def health() -> dict[str, str]:
 
 @router.get("/calls", response_model=CallList, tags=["calls"])
 async def list_calls(
-    request: Request, limit: int = Query(50, ge=1, le=1000), offset: int = Query(0, ge=0)
+    request: Request,
+    limit: int = Query(50, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+    contact_type: str | None = Query(None, description="A type, or a group (billing = billing.*)."),
+    sentiment: Literal["negative", "neutral", "positive"] | None = None,
+    min_repeat: float | None = Query(None, ge=0.0, le=1.0, description="Least repeat-call probability."),
+    agent: str | None = None,
+    queue: str | None = None,
 ) -> CallList:
-    calls = await run_in_threadpool(store.list_calls, _rt(request).db, limit=limit, offset=offset)
+    where = store.CallFilter(contact_type, sentiment, min_repeat, agent, queue)
+    calls = await run_in_threadpool(
+        store.list_calls, _rt(request).db, limit=limit, offset=offset, where=where
+    )
     return CallList(
         calls=[CallOut.model_validate(c, from_attributes=True) for c in calls], limit=limit, offset=offset
     )

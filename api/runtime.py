@@ -16,8 +16,9 @@ if TYPE_CHECKING:
     from asr import Transcriber
     from knowledge import Embedder, KnowledgeIndex, Searcher
     from privacy import RedactorProtocol as Redactor
+    from qa_models import CallTagger
 
-__all__ = ["Runtime", "open_runtime", "transcriber_for"]
+__all__ = ["Runtime", "embedder_for", "open_runtime", "transcriber_for"]
 
 
 @dataclass(slots=True)
@@ -29,6 +30,7 @@ class Runtime:
     redactor_impl: Redactor | None = None
     embedder_impl: Embedder | None = None
     chat_model_impl: BaseChatModel | None = None
+    tagger_impl: CallTagger | None = None
     _searcher: Searcher | None = None
 
     def transcriber(self, agent_channel: int | None = None) -> Transcriber:
@@ -46,14 +48,7 @@ class Runtime:
     def embedder(self) -> Embedder:
         if self.embedder_impl is not None:
             return self.embedder_impl
-        from knowledge import EmbedderOptions, get_embedder
-
-        s = self.settings
-        backend = s.embedding_backend
-        if backend not in ("onnx-int8", "onnx", "torch"):
-            raise ConfigError(f"CALLSCOPE_EMBEDDING_BACKEND={backend!r}: use onnx-int8, onnx or torch")
-        options = EmbedderOptions(model=s.embedding_model, backend=backend, cache_dir=s.models_dir)  # type: ignore[arg-type]
-        return get_embedder(options)
+        return embedder_for(self.settings)
 
     def knowledge_index(self) -> KnowledgeIndex:
         from knowledge import KnowledgeIndex
@@ -76,6 +71,56 @@ class Runtime:
 
             self._searcher = Searcher(self.db.engine, self.embedder())
         return self._searcher
+
+    def tagger(self) -> CallTagger:
+        """Contact type, sentiment and repeat-call models from the settings (defaults: the shipped ones)."""
+        if self.tagger_impl is None:
+            self.tagger_impl = _tagger(self.settings, self.embedder())
+        return self.tagger_impl
+
+
+def _tagger(settings: Settings, encoder: Embedder) -> CallTagger:
+    from qa_models import (
+        CallTagger,
+        ContactTypeClassifier,
+        RepeatCallPredictor,
+        SentimentClassifier,
+        build_contact_type,
+        load_default_contact_type,
+        load_default_sentiment,
+        load_taxonomy,
+    )
+
+    s = settings
+    if s.contact_type_model:
+        contact_type = ContactTypeClassifier.load(s.contact_type_model, encoder)
+    elif s.taxonomy:
+        taxonomy = load_taxonomy(s.taxonomy)
+        contact_type = build_contact_type(encoder, taxonomy=taxonomy, name=f"{taxonomy.id}-few-shot")
+    else:
+        contact_type = load_default_contact_type(encoder)
+    sentiment = (
+        SentimentClassifier.load(s.sentiment_model, encoder)
+        if s.sentiment_model
+        else load_default_sentiment(encoder)
+    )
+    repeat = (
+        RepeatCallPredictor.load(s.repeat_call_model)
+        if s.repeat_call_model
+        else RepeatCallPredictor.default()
+    )
+    return CallTagger(encoder, contact_type, sentiment, repeat)
+
+
+def embedder_for(settings: Settings) -> Embedder:
+    """The sentence embedder for these settings (loaded once per process; needs no database)."""
+    from knowledge import EmbedderOptions, get_embedder
+
+    backend = settings.embedding_backend
+    if backend not in ("onnx-int8", "onnx", "torch"):
+        raise ConfigError(f"CALLSCOPE_EMBEDDING_BACKEND={backend!r}: use onnx-int8, onnx or torch")
+    options = EmbedderOptions(model=settings.embedding_model, backend=backend, cache_dir=settings.models_dir)  # type: ignore[arg-type]
+    return get_embedder(options)
 
 
 def transcriber_for(settings: Settings, agent_channel: int | None = None) -> Transcriber:

@@ -48,6 +48,16 @@ class Settings(BaseSettings):
         default_factory=lambda: [_DEMO / "live", _DEMO / "recordings"],
         description="Folders of recordings the sidebar can play as a live call (JSON list).",
     )
+    tag_on_ingest: bool = Field(default=True, description="Tag contact type, sentiment and repeat risk.")
+    taxonomy: Path | None = Field(
+        default=None, description="Contact-type taxonomy YAML to build the classifier from (few-shot)."
+    )
+    contact_type_model: Path | None = Field(
+        default=None, description="A trained contact-type model folder; empty = the taxonomy or the default."
+    )
+    sentiment_model: Path | None = Field(default=None, description="A trained sentiment model folder.")
+    repeat_call_model: Path | None = Field(default=None, description="A trained repeat-call model folder.")
+    repeat_window_days: float = Field(default=7.0, description="Measured repeats: the repeat window.")
     host: str = "127.0.0.1"
     port: int = 8000
 

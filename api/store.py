@@ -6,18 +6,22 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.models import CallRow, IngestFailureRow, TranscriptRow
+from api.models import CallRow, CallTagRow, IngestFailureRow, TranscriptRow
 from asr import Transcript
 from common.db import Database
 from common.errors import InvalidInput, NotFound
 
+if TYPE_CHECKING:
+    from qa_models import CallRecord, CallTags
+
 __all__ = [
+    "CallFilter",
     "CallSummary",
     "FailureRecord",
     "NewCall",
@@ -26,11 +30,14 @@ __all__ = [
     "existing_hashes",
     "find_call_by_hash",
     "get_call",
+    "get_tags",
     "iter_calls",
     "list_calls",
     "list_failures",
     "record_failure",
+    "repeat_history",
     "save_call",
+    "save_tags",
 ]
 
 
@@ -71,6 +78,39 @@ class CallSummary:
     customer_id: str | None
     queue: str | None
     created_at: datetime
+    contact_type: str | None = None
+    sentiment: str | None = None
+    repeat_probability: float | None = None
+
+
+@dataclass(slots=True)
+class CallFilter:
+    """``contact_type`` matches the type or, given a group (``billing``), every type under it."""
+
+    contact_type: str | None = None
+    sentiment: str | None = None
+    min_repeat_probability: float | None = None
+    agent_id: str | None = None
+    queue: str | None = None
+
+    def apply(self, q: Any) -> Any:
+        if self.contact_type or self.sentiment or self.min_repeat_probability is not None:
+            q = q.join(CallTagRow, CallTagRow.call_id == CallRow.id)
+        if self.contact_type:
+            ct = self.contact_type
+            q = q.where(
+                (CallTagRow.contact_type == ct)
+                | CallTagRow.contact_type.startswith(f"{ct}.", autoescape=True)
+            )
+        if self.sentiment:
+            q = q.where(CallTagRow.sentiment == self.sentiment)
+        if self.min_repeat_probability is not None:
+            q = q.where(CallTagRow.repeat_probability >= self.min_repeat_probability)
+        if self.agent_id:
+            q = q.where(CallRow.agent_id == self.agent_id)
+        if self.queue:
+            q = q.where(CallRow.queue == self.queue)
+        return q
 
 
 @dataclass(slots=True)
@@ -122,6 +162,9 @@ def _summary(row: CallRow) -> CallSummary:
         customer_id=row.customer_id,
         queue=row.queue,
         created_at=row.created_at,
+        contact_type=row.tags.contact_type if row.tags else None,
+        sentiment=row.tags.sentiment if row.tags else None,
+        repeat_probability=row.tags.repeat_probability if row.tags else None,
     )
 
 
@@ -224,15 +267,19 @@ def call_count(db: Database) -> int:
         return int(s.scalar(select(func.count()).select_from(CallRow)) or 0)
 
 
-def list_calls(db: Database, *, limit: int = 100, offset: int = 0) -> list[CallSummary]:
+def list_calls(
+    db: Database, *, limit: int = 100, offset: int = 0, where: CallFilter | None = None
+) -> list[CallSummary]:
+    q = select(CallRow)
+    if where is not None:
+        q = where.apply(q)
     q = (
-        select(CallRow)
-        .order_by(CallRow.started_at.desc().nulls_last(), CallRow.created_at.desc(), CallRow.id)
+        q.order_by(CallRow.started_at.desc().nulls_last(), CallRow.created_at.desc(), CallRow.id)
         .limit(limit)
         .offset(offset)
     )
     with Session(db.engine) as s:
-        return [_summary(r) for r in s.scalars(q)]
+        return [_summary(r) for r in s.scalars(q).unique()]
 
 
 def _stored(row: CallRow) -> StoredCall:
@@ -288,3 +335,71 @@ def iter_calls(db: Database, *, batch: int = 200) -> Iterator[StoredCall]:
         if len(rows) < batch:
             return
         offset += batch
+
+
+def save_tags(db: Database, call_id: str, tags: CallTags) -> None:
+    """Store (or replace) a call's tags with the names and versions of the models behind them."""
+    d = tags.to_dict()
+    values = {
+        "contact_type": tags.contact_type.label,
+        "contact_type_confidence": float(tags.contact_type.confidence),
+        "secondary_type": tags.contact_type.secondary,
+        "sentiment": tags.sentiment.label,
+        "sentiment_polarity": float(tags.sentiment.polarity),
+        "sentiment_start": float(tags.sentiment.start),
+        "sentiment_end": float(tags.sentiment.end),
+        "repeat_probability": float(tags.repeat.probability),
+        "details": {k: v for k, v in d.items() if k != "models"},
+        "models": d["models"],
+        "tagged_at": func.now(),
+    }
+    with Session(db.engine) as s:
+        if s.get(CallRow, call_id) is None:
+            raise NotFound(f"no call with id '{call_id}'")
+        row = s.get(CallTagRow, call_id)
+        if row is None:
+            s.add(CallTagRow(call_id=call_id, **values))
+        else:
+            for k, v in values.items():
+                setattr(row, k, v)
+        s.commit()
+
+
+def get_tags(db: Database, call_id: str) -> dict[str, Any] | None:
+    """A call's stored tags (as ``CallTags.to_dict`` wrote them, with ``tagged_at``), or None."""
+    with Session(db.engine) as s:
+        row = s.get(CallTagRow, call_id)
+        if row is None:
+            return None
+        return {**row.details, "models": row.models, "tagged_at": row.tagged_at.isoformat()}
+
+
+def repeat_history(db: Database, *, batch: int = 1000) -> Iterator[CallRecord]:
+    """Every stored call as the repeat-call rule sees it: customer, time, duration, tagged type."""
+    from qa_models import CallRecord
+
+    q = (
+        select(
+            CallRow.id,
+            CallRow.customer_id,
+            CallRow.started_at,
+            CallRow.duration_s,
+            CallRow.queue,
+            CallRow.agent_id,
+            CallTagRow.contact_type,
+        )
+        .outerjoin(CallTagRow, CallTagRow.call_id == CallRow.id)
+        .order_by(CallRow.started_at.nulls_last(), CallRow.id)
+        .execution_options(yield_per=batch)
+    )
+    with Session(db.engine) as s:
+        for r in s.execute(q):
+            yield CallRecord(
+                call_id=r.id,
+                customer_id=r.customer_id,
+                started_at=r.started_at,
+                duration_s=r.duration_s,
+                contact_type=r.contact_type,
+                queue=r.queue,
+                agent_id=r.agent_id,
+            )

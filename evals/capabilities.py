@@ -23,8 +23,8 @@ from common.errors import CallscopeError
 if TYPE_CHECKING:
     from asr import TranscribeOptions
     from common.formats import LabeledCall
-    from evals.scorecard import Scorecard, Taxonomy
     from evals.types import KnowledgeDoc, RetrievalQuery
+    from qa_models.scorecard import Scorecard, Taxonomy
 
 __all__ = [
     "CAPABILITIES",
@@ -143,6 +143,13 @@ class CapabilityRequest:
     scorecard: Scorecard | None = None
     taxonomy: Taxonomy | None = None
     documents: list[KnowledgeDoc] | None = None
+    #: Training texts the task found in the data (its training split, or the non-test calls'
+    #: reason sentences): a contact-type model with no ``model_dir`` is trained on them in the run.
+    train_texts: list[str] = field(default_factory=list)
+    train_labels: list[str] = field(default_factory=list)
+    #: The non-test labeled calls (repeat_call): a repeat-call model with no ``model_dir`` is trained
+    #: on their ``labels.repeat_call`` in the run.
+    train_calls: list[LabeledCall] = field(default_factory=list)
     given_database_url: str | None = None
     _database_url: str | None = None
 
@@ -223,6 +230,114 @@ def _retrieval(request: CapabilityRequest) -> Any:
     return {mode: _KnowledgeRetriever(searcher, "eval", mode) for mode in ("hybrid", "bm25", "vector")}
 
 
+def _encoder() -> Any:
+    from knowledge import get_embedder
+
+    return get_embedder()
+
+
+def _contact_type(request: CapabilityRequest) -> Any:
+    """A trained model folder (``--model``); else a classifier built in the run from the taxonomy
+    and/or the data's training split; else the shipped default (the generic contact-center taxonomy)."""
+    from qa_models import ContactTypeClassifier, build_contact_type, load_default_contact_type
+
+    encoder = _encoder()
+    if request.model_dir is not None:
+        return ContactTypeClassifier.load(request.model_dir, encoder)
+    if request.taxonomy is not None or request.train_texts:
+        parts = [f"taxonomy {request.taxonomy.id}"] if request.taxonomy is not None else []
+        if request.train_texts:
+            parts.append(f"{len(request.train_texts)} training items")
+        model = build_contact_type(
+            encoder,
+            taxonomy=request.taxonomy,
+            texts=request.train_texts,
+            labels=request.train_labels,
+            name="minilm-logreg",
+            trained_on=" + ".join(parts),
+        )
+        model.name = f"minilm-logreg ({model.info.trained_on}, trained in this run)"
+        return model
+    return load_default_contact_type(encoder)
+
+
+def _sentiment(request: CapabilityRequest) -> Any:
+    from qa_models import SentimentClassifier, load_default_sentiment
+
+    encoder = _encoder()
+    if request.model_dir is not None:
+        return SentimentClassifier.load(request.model_dir, encoder)
+    return load_default_sentiment(encoder)
+
+
+class _RepeatCalls:
+    """The repeat-call predictor over labeled calls, tagged first (contact type and closing
+    sentiment come from the models, as they do for stored calls)."""
+
+    def __init__(self, predictor: Any) -> None:
+        self.predictor = predictor
+        self.name = predictor.name
+
+    @staticmethod
+    def records(calls: Sequence[LabeledCall]) -> list[Any]:
+        from asr import Turn
+        from qa_models import (
+            CallRecord,
+            CallTagger,
+            RepeatCallPredictor,
+            TagInput,
+            load_default_contact_type,
+            load_default_sentiment,
+        )
+
+        encoder = _encoder()
+        tagger = CallTagger(
+            encoder,
+            load_default_contact_type(encoder),
+            load_default_sentiment(encoder),
+            RepeatCallPredictor.default(),
+        )
+        inputs = [
+            TagInput(
+                c.call_id, [Turn(t.speaker, t.start or 0.0, t.end or t.start or 0.0, t.text) for t in c.turns]
+            )
+            for c in calls
+        ]
+        return [
+            CallRecord(
+                call_id=c.call_id,
+                customer_id=c.customer_id,
+                started_at=c.started_at,
+                duration_s=max((t.end or t.start or 0.0 for t in c.turns), default=None),
+                contact_type=tags.contact_type.label,
+                queue=c.queue,
+                agent_id=c.agent_id,
+                turns=i.turns,
+                closing_sentiment=tags.sentiment.end,
+            )
+            for c, i, tags in zip(calls, inputs, tagger.tag_many(inputs), strict=True)
+        ]
+
+    def predict(self, calls: Sequence[LabeledCall]) -> list[float]:
+        return [p.probability for p in self.predictor.predict_many(self.records(calls))]
+
+
+def _repeat_call(request: CapabilityRequest) -> Any:
+    """A trained model folder; else one trained in the run on the data's non-test calls; else the
+    default (fixed weights, usable before any history exists)."""
+    from qa_models import RepeatCallPredictor, train_repeat_predictor
+
+    if request.model_dir is not None:
+        return _RepeatCalls(RepeatCallPredictor.load(request.model_dir))
+    labeled = [c for c in request.train_calls if isinstance(c.labels.get("repeat_call"), bool)]
+    if labeled:
+        labels = [bool(c.labels["repeat_call"]) for c in labeled]
+        model = train_repeat_predictor(_RepeatCalls.records(labeled), labels, name="repeat-call")
+        model.name = f"repeat-call (trained in this run on {len(labeled)} calls)"
+        return _RepeatCalls(model)
+    return _RepeatCalls(RepeatCallPredictor.default())
+
+
 def _missing(what: str, where: str) -> Loader:
     def loader(request: CapabilityRequest) -> Any:
         raise NotAvailable(f"not built yet: {what} ({where})")
@@ -234,10 +349,10 @@ def _missing(what: str, where: str) -> Loader:
 CAPABILITIES: dict[str, Loader] = {
     "asr": _asr,
     "retrieval": _retrieval,
-    "contact_type": _missing("the contact-type model", "qa_models/"),
-    "sentiment": _missing("the sentiment model", "qa_models/"),
+    "contact_type": _contact_type,
+    "sentiment": _sentiment,
     "qa": _missing("the QA item scorers", "qa_models/"),
-    "repeat_call": _missing("the repeat-call model", "qa_models/"),
+    "repeat_call": _repeat_call,
 }
 
 

@@ -107,7 +107,7 @@ def default_run_dir(task: str, dataset: str, when: datetime) -> Path:
 
 
 def _request(spec: TaskSpec, options: RunOptions) -> CapabilityRequest:
-    from evals.scorecard import load_scorecard, load_taxonomy
+    from qa_models.scorecard import load_scorecard, load_taxonomy
 
     return CapabilityRequest(
         task=spec.name,

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from asr import DecodedAudio, Transcript, Turn, Word
 from privacy import RedactedSpan, RedactionResult
@@ -54,3 +57,21 @@ class FakeRedactor:
         return RedactionResult(
             Transcript(turns, transcript.duration, transcript.language, transcript.model), spans
         )
+
+
+class HashingEncoder:
+    """Satisfies ``qa_models.Encoder``: a normalised hashed bag of words (texts sharing words are close)."""
+
+    name = "hashing-fake"
+    dim = 256
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        import zlib
+
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in re.findall(r"[a-z']+", text.lower()):
+                out[i, zlib.crc32(word.encode()) % self.dim] += 1.0
+            norm = np.linalg.norm(out[i])
+            out[i] = out[i] / norm if norm else out[i]
+        return out

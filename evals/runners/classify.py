@@ -9,10 +9,13 @@ measures those calls and trains on the rest.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from asr import Turn
 from common.errors import InvalidInput
+from common.formats import LabeledCall
 from evals.capabilities import Label
 from evals.inputs import EvalData
 from evals.metrics import spearman
@@ -37,6 +40,9 @@ class _Items:
     train_labels: list[str] = field(default_factory=list)
     oos_label: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: labeled calls: the measured calls (parallel to ``ids``) and the training calls
+    calls: list[LabeledCall] = field(default_factory=list)
+    train_calls: list[LabeledCall] = field(default_factory=list)
 
 
 def _from_utterances(data: Utterances) -> _Items:
@@ -74,10 +80,12 @@ def _from_calls(data: LabeledCalls, key: str, speaker: str | None) -> _Items:
         if data.test_ids and call.call_id not in data.test_ids:
             items.train_texts.append(text)
             items.train_labels.append(str(label))
+            items.train_calls.append(call)
         else:
             items.ids.append(call.call_id)
             items.texts.append(text)
             items.labels.append(str(label))
+            items.calls.append(call)
     if missing:
         items.notes.append(f"{missing} calls have no labels.{key} or no reference turns and are left out")
     if data.test_ids:
@@ -92,6 +100,8 @@ def _subset(items: _Items, limit: int | None) -> None:
     items.ids = [items.ids[i] for i in keep]
     items.texts = [items.texts[i] for i in keep]
     items.labels = [items.labels[i] for i in keep]
+    if items.calls:
+        items.calls = [items.calls[i] for i in keep]
 
 
 def _samples(items: _Items, outputs: dict[str, list[Label]]) -> list[Sample]:
@@ -178,6 +188,39 @@ def _tfidf_baseline(items: _Items, ctx: TaskContext) -> tuple[SystemResult, list
     return result, labels_out, how
 
 
+def _turns(call: LabeledCall) -> list[Turn]:
+    return [Turn(t.speaker, t.start or 0.0, t.end or t.start or 0.0, t.text) for t in call.turns]
+
+
+def _training_texts(items: _Items) -> tuple[list[str], list[str]]:
+    """What a contact-type model trained in the run learns from: the training split's texts, or the
+    training calls' reason sentences labeled with the call's type."""
+    if not items.train_calls:
+        return items.train_texts, items.train_labels
+    from qa_models import reason_sentences
+
+    texts, labels = [], []
+    for call in items.train_calls:
+        for _, sentence in reason_sentences(_turns(call)):
+            texts.append(sentence)
+            labels.append(str(call.labels["contact_type"]))
+    return texts, labels
+
+
+def _classify(model: Any, items: _Items) -> tuple[list[Label], list[float]]:
+    """Utterances through ``classify``; calls through ``classify_calls`` when the model reads calls."""
+    classify_calls = getattr(model, "classify_calls", None)
+    if not items.calls or classify_calls is None:
+        return timed_batches(items.texts, model.classify)
+
+    def by_call(calls: Sequence[LabeledCall]) -> list[Label]:
+        return [
+            Label(r.label, r.confidence, list(r.evidence)) for r in classify_calls([_turns(c) for c in calls])
+        ]
+
+    return timed_batches(items.calls, by_call)
+
+
 def run_contact_type(data: EvalData, ctx: TaskContext) -> TaskOutcome:
     items = _contact_items(data)
     _subset(items, ctx.limit)
@@ -186,12 +229,16 @@ def run_contact_type(data: EvalData, ctx: TaskContext) -> TaskOutcome:
         outcome.model = SystemResult.not_available("contact_type", "no labeled items to measure")
         return outcome
     outputs: dict[str, list[Label]] = {}
+    ctx.request.train_texts, ctx.request.train_labels = _training_texts(items)
     model, unavailable = load_model(ctx, data, "contact_type")
     if unavailable is not None:
         outcome.model = unavailable
     else:
         name = str(getattr(model, "name", "contact_type"))
-        labels, latencies = timed_batches(items.texts, model.classify)
+        labels, latencies = _classify(model, items)
+        if items.oos_label and items.oos_label != "other":  # the dataset's name for "none of the types"
+            for lab in labels:
+                lab.label = items.oos_label if lab.label == "other" else lab.label
         outcome.model = classification_result(
             name,
             items.labels,

@@ -38,6 +38,8 @@ def classification_result(
     if oos_label is not None:
         oos = report.per_class.get(oos_label)
         metrics["oos_recall"] = oos.recall if oos is not None else None
+        inscope = [e == p for e, p in zip(expected, predicted, strict=True) if e != oos_label]
+        metrics["inscope_accuracy"] = sum(inscope) / len(inscope) if inscope else None
     per_class = {
         label: {"precision": s.precision, "recall": s.recall, "f1": s.f1, "support": s.support}
         for label, s in report.per_class.items()

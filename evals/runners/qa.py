@@ -44,8 +44,8 @@ from evals.metrics import (
 )
 from evals.results import Confusion, Prediction, Sample, SystemResult
 from evals.runners.base import TaskContext, TaskOutcome, evenly_spaced, load_model
-from evals.scorecard import Scorecard, ScorecardItem, ScorecardSection, score_call
 from evals.types import LabeledCalls
+from qa_models.scorecard import Scorecard, ScorecardItem, ScorecardSection, score_call
 
 __all__ = ["run_qa"]
 

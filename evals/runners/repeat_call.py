@@ -60,6 +60,8 @@ def run_repeat_call(data: EvalData, ctx: TaskContext) -> TaskOutcome:
     if not any(c.customer_id and c.started_at for c in calls):
         outcome.notes.append("no call has customer_id and started_at: a repeat cannot be told from history")
     outputs: dict[str, list[float]] = {}
+    if data.data.test_ids:
+        ctx.request.train_calls = [c for c in calls if c.call_id not in data.data.test_ids]
     model, unavailable = load_model(ctx, data, "repeat_call")
     if unavailable is not None:
         outcome.model = unavailable

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from common.errors import FormatError
-from evals.scorecard import load_scorecard, score_call
 from evals.textnorm import normalize_text
+from qa_models.scorecard import load_scorecard, score_call
 
 SCORECARD = Path(__file__).parent / "data" / "standard-voice.yaml"
 

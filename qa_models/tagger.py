@@ -1,0 +1,128 @@
+"""Every call's tags in one pass: contact type, customer sentiment and repeat-call probability.
+
+The turns a call needs embedded (the customer's turns for sentiment, the reason sentences for
+contact type) are embedded once, in one batch across all the calls given, so tagging costs one
+encoder pass per distinct text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from asr import Turn
+from qa_models.contact_type import CallContactType, ContactTypeClassifier, reason_sentences
+from qa_models.heads import Encoder
+from qa_models.repeat import CallRecord, RepeatCallPredictor, RepeatPrediction
+from qa_models.sentiment import CallSentiment, SentimentClassifier
+
+__all__ = ["CallTagger", "CallTags", "TagInput"]
+
+
+@dataclass(slots=True)
+class TagInput:
+    """A call to tag: its turns and what is known about it (for the repeat-call model)."""
+
+    call_id: str
+    turns: list[Turn]
+    customer_id: str | None = None
+    started_at: datetime | None = None
+    duration_s: float | None = None
+    queue: str | None = None
+    agent_id: str | None = None
+
+
+@dataclass(slots=True)
+class CallTags:
+    contact_type: CallContactType
+    sentiment: CallSentiment
+    repeat: RepeatPrediction
+    #: tag → "model-name@version"
+    models: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "contact_type": self.contact_type.to_dict(),
+            "sentiment": self.sentiment.to_dict(),
+            "repeat_call": {
+                "probability": round(self.repeat.probability, 4),
+                "signals": [
+                    {
+                        "name": s.name,
+                        "evidence": s.evidence,
+                        "turn": s.turn,
+                        "contribution": round(s.contribution, 4),
+                    }
+                    for s in self.repeat.signals
+                ],
+            },
+            "models": dict(self.models),
+        }
+
+
+def _customer_turns(turns: Sequence[Turn]) -> list[int]:
+    idx = [i for i, t in enumerate(turns) if t.speaker == "customer" and t.text.strip()]
+    return idx or [i for i, t in enumerate(turns) if t.speaker != "agent" and t.text.strip()]
+
+
+class CallTagger:
+    def __init__(
+        self,
+        encoder: Encoder,
+        contact_type: ContactTypeClassifier,
+        sentiment: SentimentClassifier,
+        repeat: RepeatCallPredictor,
+    ) -> None:
+        self.encoder = encoder
+        self.contact_type = contact_type
+        self.sentiment = sentiment
+        self.repeat = repeat
+        self.models = {
+            "contact_type": contact_type.info.label,
+            "sentiment": sentiment.info.label,
+            "repeat_call": repeat.info.label,
+        }
+
+    def tag(self, call: TagInput) -> CallTags:
+        return self.tag_many([call])[0]
+
+    def tag_many(self, calls: Sequence[TagInput]) -> list[CallTags]:
+        reasons = [reason_sentences(c.turns, self.contact_type.options) for c in calls]
+        customer = [_customer_turns(c.turns) for c in calls]
+        texts: dict[str, int] = {}
+        for c, sentences, idx in zip(calls, reasons, customer, strict=True):
+            for _, s in sentences:
+                texts.setdefault(s, len(texts))
+            for i in idx:
+                texts.setdefault(c.turns[i].text.strip(), len(texts))
+        vectors = self.encoder.embed(list(texts)) if texts else np.zeros((0, self.encoder.dim), np.float32)
+        out = []
+        for c, sentences, idx in zip(calls, reasons, customer, strict=True):
+            if sentences:
+                probs = self.contact_type.probabilities(
+                    [s for _, s in sentences], vectors[[texts[s] for _, s in sentences]]
+                )
+                ctype = self.contact_type.call_from(sentences, probs)
+            else:
+                ctype = CallContactType("other", 0.0)
+            turn_vectors = np.zeros((len(c.turns), self.encoder.dim), dtype=np.float32)
+            for i in idx:
+                turn_vectors[i] = vectors[texts[c.turns[i].text.strip()]]
+            sentiment = self.sentiment.call_sentiment(c.turns, vectors=turn_vectors)
+            record = CallRecord(
+                call_id=c.call_id,
+                customer_id=c.customer_id,
+                started_at=c.started_at,
+                duration_s=c.duration_s,
+                contact_type=ctype.label,
+                queue=c.queue,
+                agent_id=c.agent_id,
+                turns=list(c.turns),
+                closing_sentiment=sentiment.end,
+            )
+            out.append(CallTags(ctype, sentiment, self.repeat.predict(record), dict(self.models)))
+        return out
