@@ -73,6 +73,7 @@ def test_registry_names_and_errors(tmp_path: Path) -> None:
         "clinc150",
         "nlupp",
         "star",
+        "repeat-history",
         "dstc10-track2",
         "tweeteval",
         "vader",

@@ -249,7 +249,6 @@ def test_aggregation_without_probabilities_labels_from_polarity() -> None:
     assert result.trajectory == "steady"
 
 
-@pytest.mark.slow
 def test_default_model_on_call_centre_text(model_cache: Path) -> None:
     from knowledge import EmbedderOptions, get_embedder
 
@@ -283,4 +282,4 @@ def test_default_model_on_call_centre_text(model_cache: Path) -> None:
     assert result.trajectory == "improved", result.to_dict()
     assert result.most_negative is not None and result.most_negative["turn"] == 1
     assert result.start < 0 < result.end
-    print(f"real-model sentiment test took {time.perf_counter() - t0:.1f} s")
+    assert time.perf_counter() - t0 < 60  # the ONNX export included; otherwise a fraction of a second
