@@ -71,7 +71,6 @@ def ensure_tags(rt: Runtime, call_id: str) -> None:
 
 def tag_file(rt: Runtime, path: Path) -> list[dict[str, Any]]:
     """Tags for each call of a labeled-call JSONL file (FORMATS §1), from its turns; nothing is stored."""
-    from api.pipeline import reference_transcript
     from common.formats import iter_labeled_calls
     from qa_models import TagInput
 
@@ -83,16 +82,7 @@ def tag_file(rt: Runtime, path: Path) -> list[dict[str, Any]]:
             raise InvalidInput(
                 f"{path}: call '{item.call_id}' has no turns to tag (audio is tagged on ingest)"
             )
-        inputs.append(
-            TagInput(
-                call_id=item.call_id,
-                turns=reference_transcript(item.turns).turns,
-                customer_id=item.customer_id,
-                started_at=item.started_at,
-                queue=item.queue,
-                agent_id=item.agent_id,
-            )
-        )
+        inputs.append(TagInput.from_labeled_call(item))
     if not inputs:
         raise InvalidInput(f"{path}: no calls in the file")
     return [

@@ -61,14 +61,14 @@ def read_training_data(spec: str, *, task: str, label_key: str, speaker: str | N
         note = f"{len(texts)} utterances from split(s) {', '.join(splits)}"
     elif isinstance(data.data, LabeledCalls):
         calls = [c for c in data.data.calls if c.call_id not in set(data.data.test_ids or ())]
-        from api.pipeline import reference_transcript
+        from qa_models import TagInput
 
         n = 0
         for call in calls:
             label = call.labels.get(label_key)
             if label is None or not call.turns:
                 continue
-            turns = reference_transcript(call.turns).turns
+            turns = TagInput.from_labeled_call(call).turns
             if speaker is None:
                 chosen = [s for _, s in reason_sentences(turns)]
             else:
@@ -159,7 +159,6 @@ def repeat_training_set(rt: Any, data: str | None, window_days: float) -> tuple[
     given, else measured on the file's own history), or from the stored calls. Contact type and
     closing sentiment come from the tagger, as they will when the model is used."""
     from api import store
-    from api.pipeline import reference_transcript
     from api.tagging import stored_tag_input
     from qa_models import CallRecord, RepeatOptions, TagInput, measure_repeats
 
@@ -170,18 +169,7 @@ def repeat_training_set(rt: Any, data: str | None, window_days: float) -> tuple[
         if not isinstance(loaded.data, LabeledCalls):
             raise InvalidInput(f"{data}: repeat-call training reads labeled calls (JSONL), not {loaded.kind}")
         calls = [c for c in loaded.data.calls if c.call_id not in set(loaded.data.test_ids or ())]
-        inputs = [
-            TagInput(
-                c.call_id,
-                reference_transcript(c.turns).turns,
-                c.customer_id,
-                c.started_at,
-                None,
-                c.queue,
-                c.agent_id,
-            )
-            for c in calls
-        ]
+        inputs = [TagInput.from_labeled_call(c) for c in calls]
         given = [c.labels.get("repeat_call") for c in calls]
         source = loaded.source
     else:
@@ -195,7 +183,7 @@ def repeat_training_set(rt: Any, data: str | None, window_days: float) -> tuple[
             call_id=c.call_id,
             customer_id=c.customer_id,
             started_at=c.started_at,
-            duration_s=c.duration_s or (max((t.end for t in c.turns), default=0.0) or None),
+            duration_s=c.duration_s,
             contact_type=t.contact_type.label,
             queue=c.queue,
             agent_id=c.agent_id,

@@ -280,42 +280,23 @@ class _RepeatCalls:
 
     @staticmethod
     def records(calls: Sequence[LabeledCall]) -> list[Any]:
-        from asr import Turn
-        from qa_models import (
-            CallRecord,
-            CallTagger,
-            RepeatCallPredictor,
-            TagInput,
-            load_default_contact_type,
-            load_default_sentiment,
-        )
+        from qa_models import CallRecord, CallTagger, TagInput
 
-        encoder = _encoder()
-        tagger = CallTagger(
-            encoder,
-            load_default_contact_type(encoder),
-            load_default_sentiment(encoder),
-            RepeatCallPredictor.default(),
-        )
-        inputs = [
-            TagInput(
-                c.call_id, [Turn(t.speaker, t.start or 0.0, t.end or t.start or 0.0, t.text) for t in c.turns]
-            )
-            for c in calls
-        ]
+        tagger = CallTagger.with_defaults(_encoder())
+        inputs = [TagInput.from_labeled_call(c) for c in calls]
         return [
             CallRecord(
-                call_id=c.call_id,
-                customer_id=c.customer_id,
-                started_at=c.started_at,
-                duration_s=max((t.end or t.start or 0.0 for t in c.turns), default=None),
+                call_id=i.call_id,
+                customer_id=i.customer_id,
+                started_at=i.started_at,
+                duration_s=i.duration_s,
                 contact_type=tags.contact_type.label,
-                queue=c.queue,
-                agent_id=c.agent_id,
+                queue=i.queue,
+                agent_id=i.agent_id,
                 turns=i.turns,
                 closing_sentiment=tags.sentiment.end,
             )
-            for c, i, tags in zip(calls, inputs, tagger.tag_many(inputs), strict=True)
+            for i, tags in zip(inputs, tagger.tag_many(inputs), strict=True)
         ]
 
     def predict(self, calls: Sequence[LabeledCall]) -> list[float]:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from asr import Turn
+from common.formats import LabeledCall
 from qa_models.contact_type import CallContactType, ContactTypeClassifier, reason_sentences
 from qa_models.heads import Encoder
 from qa_models.repeat import CallRecord, RepeatCallPredictor, RepeatPrediction
@@ -34,6 +35,29 @@ class TagInput:
     duration_s: float | None = None
     queue: str | None = None
     agent_id: str | None = None
+
+    @classmethod
+    def from_labeled_call(cls, call: LabeledCall) -> TagInput:
+        """A labeled call (FORMATS §1) from its own turns; other speakers count as ``unknown``."""
+        turns = [
+            Turn(
+                speaker=t.speaker if t.speaker in ("agent", "customer") else "unknown",
+                start=t.start or 0.0,
+                end=t.end if t.end is not None else (t.start or 0.0),
+                text=t.text.strip(),
+            )
+            for t in call.turns
+        ]
+        duration = max((t.end for t in turns), default=0.0)
+        return cls(
+            call.call_id,
+            turns,
+            call.customer_id,
+            call.started_at,
+            duration or None,
+            call.queue,
+            call.agent_id,
+        )
 
 
 @dataclass(slots=True)
@@ -86,6 +110,19 @@ class CallTagger:
             "sentiment": sentiment.info.label,
             "repeat_call": repeat.info.label,
         }
+
+    @classmethod
+    def with_defaults(cls, encoder: Encoder, repeat: RepeatCallPredictor | None = None) -> CallTagger:
+        """The shipped contact-type and sentiment models; the default repeat predictor unless given."""
+        from qa_models.contact_type import load_default_contact_type
+        from qa_models.sentiment import load_default_sentiment
+
+        return cls(
+            encoder,
+            load_default_contact_type(encoder),
+            load_default_sentiment(encoder),
+            repeat or RepeatCallPredictor.default(),
+        )
 
     def tag(self, call: TagInput) -> CallTags:
         return self.tag_many([call])[0]

@@ -189,7 +189,9 @@ def _tfidf_baseline(items: _Items, ctx: TaskContext) -> tuple[SystemResult, list
 
 
 def _turns(call: LabeledCall) -> list[Turn]:
-    return [Turn(t.speaker, t.start or 0.0, t.end or t.start or 0.0, t.text) for t in call.turns]
+    from qa_models import TagInput
+
+    return TagInput.from_labeled_call(call).turns
 
 
 def _training_texts(items: _Items) -> tuple[list[str], list[str]]:
