@@ -203,15 +203,18 @@ class ContactTypeClassifier:
             p = (1 - self.lexical_weight) * p + self.lexical_weight * self.lexical.probabilities(texts)
         return p
 
-    def _decide(self, probs: np.ndarray) -> TypePrediction:
+    def _decide(self, probs: np.ndarray, j: int | None = None) -> TypePrediction:
+        """The answer for one probability row: about its best type, or about type ``j`` when given
+        (a call's type, decided on the sentence that states it most surely)."""
         if self._other is not None:  # trained with out-of-scope examples
             p_other = float(probs[self._other])
             probs = probs.copy()
             probs[self._other] = -1.0
-            j = int(np.argmax(probs))
-            if p_other > probs[j]:
-                return TypePrediction(OTHER, p_other, self.head.classes[j], float(probs[j]))
-        j = int(np.argmax(probs))
+            k = int(np.argmax(probs))
+            if j in (None, self._other) and p_other > probs[k]:
+                return TypePrediction(OTHER, p_other, self.head.classes[k], float(probs[k]))
+            j = k if j in (None, self._other) else j
+        j = int(np.argmax(probs)) if j is None else j
         best, p = self.head.classes[j], float(probs[j])
         if p >= self.threshold:
             return TypePrediction(best, p, best, p)
@@ -254,7 +257,7 @@ class ContactTypeClassifier:
         order = np.argsort(-mass)
         first = int(order[0])
         # Confidence: the surest statement of the call's type anywhere in the reason window.
-        decided = self._decide(probs[int(np.argmax(probs[:, first]))])
+        decided = self._decide(probs[int(np.argmax(probs[:, first]))], first)
         ranked = [int(k) for k in np.argsort(-probs[:, first])[:2]]
         cited = [k for k in ranked if probs[k, first] >= 0.5 * probs[ranked[0], first]]
         result = CallContactType(

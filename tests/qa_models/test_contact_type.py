@@ -205,3 +205,16 @@ def test_lexical_share_is_chosen_out_of_fold_and_saved(tmp_path: Path) -> None:
     again = ContactTypeClassifier.load(clf.save(tmp_path / "m"), HashingEncoder())
     texts = ["late fee on my bill", "internet down"]
     np.testing.assert_allclose(again.probabilities(texts), clf.probabilities(texts), atol=1e-6)
+
+
+def test_call_type_is_decided_on_the_type_with_the_mass() -> None:
+    head = LinearHead(
+        ["a.x", "b.y", "c.z"], np.zeros((3, 4), dtype=np.float32), np.zeros(3, dtype=np.float32)
+    )
+    clf = ContactTypeClassifier(HashingEncoder(), head, 0.4, ModelInfo(kind="contact_type", name="m"))
+    sentences = [(0, "first"), (1, "second"), (2, "third")]
+    # a.x carries the most mass; its surest sentence (0.45) is one where b.y is higher still.
+    probs = np.array([[0.45, 0.55, 0.0], [0.44, 0.12, 0.44], [0.44, 0.12, 0.44]])
+    call = clf.call_from(sentences, probs)
+    assert call.label == "a.x" and call.confidence == pytest.approx(0.45)
+    assert call.evidence[0] == "first"
