@@ -419,16 +419,17 @@ class KnowledgeIndex:
                 )
 
     def _insert_postings(self, conn: Connection, kb: int, doc_pks: list[int]) -> None:
-        """BM25 postings of the new documents' chunks (migration 0003 explains them)."""
+        """BM25 postings of the new documents' chunks (migrations 0003 and 0005 explain them)."""
         from sqlalchemy import text
 
         if not doc_pks:
             return
         conn.execute(
             text(
-                "INSERT INTO kb_postings (kb_id, lexeme, chunk_id, tf, impact) "
+                "INSERT INTO kb_postings (kb_id, lexeme, chunk_id, tf, impact, document_id, n_terms) "
                 "SELECT c.kb_id, x.lexeme, c.id, x.tf, "
-                "       x.tf::real / (x.tf + :k1 * (1 - :b + :b * c.n_terms / greatest(s.avg, 1))) "
+                "       x.tf::real / (x.tf + :k1 * (1 - :b + :b * c.n_terms / greatest(s.avg, 1))), "
+                "       c.document_id, c.n_terms "
                 "FROM kb_chunks c "
                 "CROSS JOIN (SELECT avg(n_terms) AS avg FROM kb_chunks WHERE kb_id = :kb) s "
                 "CROSS JOIN LATERAL (SELECT lexeme, coalesce(array_length(positions, 1), 1) AS tf "

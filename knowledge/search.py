@@ -276,23 +276,24 @@ class Searcher:
             "depth": max(o.postings_depth, o.candidates),
         }
         where = self._filters(o, params)
-        score = "sum(q.idf * (p.tf * (:k1 + 1)) / (p.tf + :k1 * (1 - :b + :b * c.n_terms / :avgdl)))"
+        score = "sum(q.idf * (p.tf * (:k1 + 1)) / (p.tf + :k1 * (1 - :b + :b * p.n_terms / :avgdl)))"
+        # Postings carry their chunk's document and length; the chunks table is read only to filter.
+        chunks = f"JOIN kb_chunks c ON c.id = p.chunk_id WHERE true{where} " if where else ""
 
         def ranked(postings: str) -> Sequence[Any]:
             return conn.execute(
                 text(
                     "WITH q AS (SELECT * FROM unnest(CAST(:lx AS text[]), CAST(:idf AS float8[])) "
                     "           AS q(lexeme, idf)) "
-                    f"SELECT c.id, c.document_id, {score} AS score FROM q {postings} "
-                    f"JOIN kb_chunks c ON c.id = p.chunk_id WHERE true{where} "
-                    "GROUP BY c.id, c.document_id ORDER BY score DESC, c.id LIMIT :n"
+                    f"SELECT p.chunk_id, p.document_id, {score} AS score FROM q {postings} {chunks}"
+                    "GROUP BY p.chunk_id, p.document_id ORDER BY score DESC, p.chunk_id LIMIT :n"
                 ),
                 params,
             ).all()
 
         rows = ranked(
-            "CROSS JOIN LATERAL (SELECT chunk_id, tf FROM kb_postings t WHERE t.kb_id = :kb "
-            "AND t.lexeme = q.lexeme ORDER BY t.impact DESC LIMIT :depth) p"
+            "CROSS JOIN LATERAL (SELECT chunk_id, tf, document_id, n_terms FROM kb_postings t "
+            "WHERE t.kb_id = :kb AND t.lexeme = q.lexeme ORDER BY t.impact DESC LIMIT :depth) p"
         )
         if where and len(rows) < min(o.candidates, o.k):
             rows = ranked("JOIN kb_postings p ON p.kb_id = :kb AND p.lexeme = q.lexeme")
