@@ -160,7 +160,7 @@ def repeat_training_set(rt: Any, data: str | None, window_days: float) -> tuple[
     closing sentiment come from the tagger, as they will when the model is used."""
     from api import store
     from api.tagging import stored_tag_input
-    from qa_models import CallRecord, RepeatOptions, TagInput, measure_repeats
+    from qa_models import RepeatOptions, TagInput, measure_repeats
 
     if data is not None:
         from evals.types import LabeledCalls
@@ -177,21 +177,7 @@ def repeat_training_set(rt: Any, data: str | None, window_days: float) -> tuple[
         inputs = [stored_tag_input(store.get_call(rt.db, i)) for i in ids]
         given = [None] * len(inputs)
         source = "the stored calls"
-    tags = rt.tagger().tag_many(inputs)
-    records = [
-        CallRecord(
-            call_id=c.call_id,
-            customer_id=c.customer_id,
-            started_at=c.started_at,
-            duration_s=c.duration_s,
-            contact_type=t.contact_type.label,
-            queue=c.queue,
-            agent_id=c.agent_id,
-            turns=c.turns,
-            closing_sentiment=t.sentiment.end,
-        )
-        for c, t in zip(inputs, tags, strict=True)
-    ]
+    records = [t.record for t in rt.tagger().tag_many(inputs)]
     marks = measure_repeats(records, RepeatOptions(window_days=window_days))
     labels: list[bool] = []
     kept: list[Any] = []

@@ -280,24 +280,10 @@ class _RepeatCalls:
 
     @staticmethod
     def records(calls: Sequence[LabeledCall]) -> list[Any]:
-        from qa_models import CallRecord, CallTagger, TagInput
+        from qa_models import CallTagger, TagInput
 
-        tagger = CallTagger.with_defaults(_encoder())
-        inputs = [TagInput.from_labeled_call(c) for c in calls]
-        return [
-            CallRecord(
-                call_id=i.call_id,
-                customer_id=i.customer_id,
-                started_at=i.started_at,
-                duration_s=i.duration_s,
-                contact_type=tags.contact_type.label,
-                queue=i.queue,
-                agent_id=i.agent_id,
-                turns=i.turns,
-                closing_sentiment=tags.sentiment.end,
-            )
-            for i, tags in zip(inputs, tagger.tag_many(inputs), strict=True)
-        ]
+        tagged = CallTagger.with_defaults(_encoder()).tag_many([TagInput.from_labeled_call(c) for c in calls])
+        return [t.record for t in tagged]
 
     def predict(self, calls: Sequence[LabeledCall]) -> list[float]:
         return [p.probability for p in self.predictor.predict_many(self.records(calls))]

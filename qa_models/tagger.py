@@ -65,6 +65,8 @@ class CallTags:
     contact_type: CallContactType
     sentiment: CallSentiment
     repeat: RepeatPrediction
+    #: the call as the repeat-call model saw it (tagged type, closing sentiment): training data
+    record: CallRecord
     #: tag → "model-name@version"
     models: dict[str, str] = field(default_factory=dict)
 
@@ -161,5 +163,5 @@ class CallTagger:
                 turns=list(c.turns),
                 closing_sentiment=sentiment.end,
             )
-            out.append(CallTags(ctype, sentiment, self.repeat.predict(record), dict(self.models)))
+            out.append(CallTags(ctype, sentiment, self.repeat.predict(record), record, dict(self.models)))
         return out
