@@ -14,7 +14,7 @@ from rich.table import Table
 from api.cli_eval import eval_app
 from api.cli_kb import index_folder, kb_app
 from api.cli_tags import register as register_tag_commands
-from api.console import console, err, handle_errors
+from api.console import cli_runtime, console, err, handle_errors
 from api.settings import Settings
 from common.errors import InvalidInput
 
@@ -35,12 +35,6 @@ register_tag_commands(app)
 DEMO = Path(__file__).resolve().parent.parent / "demo"
 DEMO_RECORDINGS = DEMO / "recordings"
 DEMO_KNOWLEDGE = DEMO / "knowledge"
-
-
-def _runtime() -> Any:
-    from api.runtime import open_runtime
-
-    return open_runtime(Settings())
 
 
 def _fmt_duration(seconds: float | None) -> str:
@@ -108,7 +102,7 @@ def ingest(
     process: Annotated[bool, typer.Option(help="Run the jobs here; --no-process only queues them.")] = True,
 ) -> None:
     """Transcribe, redact and store recordings and labeled calls (one job each; safe to re-run)."""
-    report = _ingest(_runtime(), paths, process=process)
+    report = _ingest(cli_runtime(), paths, process=process)
     if report.failed:
         raise typer.Exit(1)
 
@@ -125,7 +119,7 @@ def demo(
     base, and serve the live-assist sidebar (play a recording there as a live call)."""
     from api import store
 
-    rt = _runtime()
+    rt = cli_runtime()
     err.print(f"database: {rt.db.describe()}  (data in {rt.settings.home_dir})")
     report = _ingest(rt, [recordings], process=True)
     console.print(_calls_table(store.list_calls(rt.db, limit=100), "Stored calls"))
@@ -160,7 +154,7 @@ def worker(concurrency: Annotated[int, typer.Option(min=1, help="Jobs at a time.
 
     from api import jobs
 
-    rt = _runtime()
+    rt = cli_runtime()
     job_app = jobs.make_app(rt)
 
     async def main() -> None:
@@ -219,7 +213,7 @@ def calls_list(
     if sentiment is not None and sentiment not in ("negative", "neutral", "positive"):
         raise InvalidInput(f"--sentiment {sentiment!r}: use negative, neutral or positive")
     where = store.CallFilter(contact_type, sentiment, min_repeat, agent, queue)
-    calls = store.list_calls(_runtime().db, limit=limit, offset=offset, where=where)
+    calls = store.list_calls(cli_runtime().db, limit=limit, offset=offset, where=where)
     if as_json:
         sys.stdout.write(json.dumps([asdict(c) for c in calls], default=str, indent=2) + "\n")
     else:
@@ -248,7 +242,7 @@ def calls_show(call_id: str, as_json: Annotated[bool, typer.Option("--json")] = 
 def _get(call_id: str) -> Any:
     from api import store
 
-    return store.get_call(_runtime().db, call_id)
+    return store.get_call(cli_runtime().db, call_id)
 
 
 @calls_app.command("export")
@@ -262,7 +256,7 @@ def calls_export(
 
     if fmt != "jsonl":
         raise InvalidInput(f"unknown export format '{fmt}'; the supported format is 'jsonl'")
-    rt = _runtime()
+    rt = cli_runtime()
     if out is None:
         n = export.write_jsonl(rt.db, sys.stdout, base_dir=Path.cwd())
     else:
@@ -280,7 +274,7 @@ def calls_failures(limit: Annotated[int, typer.Option(min=1)] = 20) -> None:
     table = Table(title="ingest failures")
     for col in ("when", "source", "reason"):
         table.add_column(col, overflow="fold")
-    for f in store.list_failures(_runtime().db, limit=limit):
+    for f in store.list_failures(cli_runtime().db, limit=limit):
         table.add_row(f.created_at.strftime("%Y-%m-%d %H:%M:%S"), f.source, f.reason)
     console.print(table)
 
@@ -328,7 +322,7 @@ def serve(
 @handle_errors
 def db_upgrade() -> None:
     """Apply pending schema migrations."""
-    rt = _runtime()
+    rt = cli_runtime()
     err.print(f"schema is current on {rt.db.describe()}")
 
 
@@ -336,7 +330,7 @@ def db_upgrade() -> None:
 @handle_errors
 def db_url() -> None:
     """Print the database URL (starting the embedded server if needed)."""
-    sys.stdout.write(_runtime().db.url + "\n")
+    sys.stdout.write(cli_runtime().db.url + "\n")
 
 
 def main() -> None:

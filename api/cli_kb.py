@@ -11,20 +11,13 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from api.console import console, err, handle_errors
-from api.settings import Settings
+from api.console import cli_runtime, console, err, handle_errors
 
 __all__ = ["index_folder", "kb_app"]
 
 kb_app = typer.Typer(help="Knowledge bases for live agent assist.", no_args_is_help=True)
 
 KbOption = Annotated[str | None, typer.Option("--kb", help="Knowledge base name (default: CALLSCOPE_KB).")]
-
-
-def _runtime() -> Any:
-    from api.runtime import open_runtime
-
-    return open_runtime(Settings())
 
 
 def index_folder(rt: Any, folder: Path, kb: str) -> Any:
@@ -62,7 +55,7 @@ def kb_add(
     kb: KbOption = None,
 ) -> None:
     """Index a folder; re-running it re-embeds only what changed and removes what is gone."""
-    rt = _runtime()
+    rt = cli_runtime()
     report = index_folder(rt, folder, kb or rt.settings.kb)
     if report.errors:
         raise typer.Exit(1)
@@ -72,7 +65,7 @@ def kb_add(
 @handle_errors
 def kb_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Knowledge bases with their document counts by kind."""
-    bases = _runtime().knowledge_index().bases()
+    bases = cli_runtime().knowledge_index().bases()
     if as_json:
         # The API's shape (GET /api/kb), so scripts can use either.
         console.print_json(json.dumps({"knowledge_bases": [asdict(b) for b in bases]}, default=str))
@@ -109,7 +102,7 @@ def kb_search(
 
     if mode not in ("hybrid", "vector", "bm25"):
         raise InvalidInput(f"--mode {mode!r}: use hybrid, vector or bm25")
-    rt = _runtime()
+    rt = cli_runtime()
     name = kb or rt.settings.kb
     day = kb_service.parse_as_of(as_of)
     result, used = kb_service.search_kb(rt, name, text, context=context or [], as_of=day, k=k, mode=mode)  # type: ignore[arg-type]
@@ -141,7 +134,7 @@ def kb_search(
 @handle_errors
 def kb_remove(name: Annotated[str, typer.Argument(help="Knowledge base to delete.")]) -> None:
     """Delete a knowledge base and its index."""
-    _runtime().knowledge_index().remove(name)
+    cli_runtime().knowledge_index().remove(name)
     err.print(f"removed knowledge base {name}")
 
 
@@ -176,7 +169,7 @@ def kb_calibrate(
         )
         for q in read
     ]
-    rt = _runtime()
+    rt = cli_runtime()
     name = kb or rt.settings.kb
     outcome = calibrate(
         rt.searcher(), name, formed, refit=write_default, fitted_on=f"{queries.name} on {name}"

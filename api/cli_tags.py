@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from api.console import console, err, handle_errors
+from api.console import cli_runtime, console, err, handle_errors
 from api.settings import Settings
 
 __all__ = ["register", "train_app"]
@@ -18,12 +18,6 @@ __all__ = ["register", "train_app"]
 train_app = typer.Typer(
     help="Train contact-type, sentiment and repeat-call models on your data.", no_args_is_help=True
 )
-
-
-def _runtime() -> Any:
-    from api.runtime import open_runtime
-
-    return open_runtime(Settings())
 
 
 def _embedder() -> Any:
@@ -66,7 +60,7 @@ def tag(
     """Contact type, customer sentiment and repeat-call probability of a call, with the evidence."""
     from api import store, tagging
 
-    rt = _runtime()
+    rt = cli_runtime()
     path = Path(target)
     if path.is_file():
         results = tagging.tag_file(rt, path)
@@ -92,7 +86,7 @@ def repeats(
 
     from api.tagging import measure_stored_repeats
 
-    report = measure_stored_repeats(_runtime(), by=by, window_days=window_days)
+    report = measure_stored_repeats(cli_runtime(), by=by, window_days=window_days)
     if as_json:
         out = {"overall": asdict(report.overall), "by": by, "rates": [asdict(r) for r in report.rates]}
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
@@ -158,7 +152,7 @@ def train_repeat_call(
     """Train the repeat-call predictor on the measured repeats of your call history."""
     from api import training
 
-    rt = _runtime()
+    rt = cli_runtime()
     records, labels, note = training.repeat_training_set(rt, data, window_days)
     info = training.train_repeat_call(records, labels, out=out, name=name)
     _saved(info, out, note)

@@ -1,4 +1,5 @@
-"""What every CLI command shares: the consoles and the mapping of callscope errors to exit codes."""
+"""What every CLI command shares: the consoles, the runtime, and the mapping of callscope errors to exit
+codes."""
 
 from __future__ import annotations
 
@@ -11,11 +12,19 @@ from rich.console import Console
 
 from common.errors import CallscopeError, InvalidInput, NotFound
 
-__all__ = ["console", "err", "handle_errors"]
+__all__ = ["cli_runtime", "console", "err", "handle_errors"]
 
 console = Console()
 err = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def cli_runtime() -> Any:
+    """The runtime for the environment's settings (starts the embedded database when needed)."""
+    from api.runtime import open_runtime
+    from api.settings import Settings
+
+    return open_runtime(Settings())
 
 
 def handle_errors(fn: F) -> F:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.models import CallRow, CallTagRow, IngestFailureRow, TranscriptRow
-from asr import Transcript
+from asr import Transcript, customer_turn_indices
 from common.db import Database
 from common.errors import InvalidInput, NotFound
 
@@ -140,12 +140,10 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 def preview_of(transcript: Transcript) -> str:
     """The customer's first sentence (or the first speaker's, when nobody is marked customer)."""
-    turns = [t for t in transcript.turns if t.speaker == "customer" and t.text.strip()]
-    if not turns:
-        turns = [t for t in transcript.turns if t.speaker != "agent" and t.text.strip()]
+    turns = customer_turn_indices(transcript.turns)
     if not turns:
         return ""
-    return _SENTENCE_END.split(turns[0].text.strip(), maxsplit=1)[0][:300]
+    return _SENTENCE_END.split(transcript.turns[turns[0]].text.strip(), maxsplit=1)[0][:300]
 
 
 def _summary(row: CallRow) -> CallSummary:

@@ -60,7 +60,7 @@ def read_training_data(spec: str, *, task: str, label_key: str, speaker: str | N
                 labels.append(row.label)
         note = f"{len(texts)} utterances from split(s) {', '.join(splits)}"
     elif isinstance(data.data, LabeledCalls):
-        calls = [c for c in data.data.calls if c.call_id not in set(data.data.test_ids or ())]
+        calls = [c for c in data.data.calls if c.call_id not in data.data.test_ids]
         from qa_models import TagInput
 
         n = 0
@@ -168,7 +168,7 @@ def repeat_training_set(rt: Any, data: str | None, window_days: float) -> tuple[
         loaded = _load(data, "repeat_call")
         if not isinstance(loaded.data, LabeledCalls):
             raise InvalidInput(f"{data}: repeat-call training reads labeled calls (JSONL), not {loaded.kind}")
-        calls = [c for c in loaded.data.calls if c.call_id not in set(loaded.data.test_ids or ())]
+        calls = [c for c in loaded.data.calls if c.call_id not in loaded.data.test_ids]
         inputs = [TagInput.from_labeled_call(c) for c in calls]
         given = [c.labels.get("repeat_call") for c in calls]
         source = loaded.source

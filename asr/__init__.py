@@ -7,7 +7,7 @@ from asr.audio import DecodedAudio, decode_audio, probe_duration
 from asr.options import TranscribeOptions
 from asr.streaming import StreamingOptions, StreamingTranscriber, StreamUpdate
 from asr.transcriber import Transcriber, WhisperTranscriber, load_whisper_model, transcribe_file
-from asr.types import SPEAKERS, Transcript, Turn, Word
+from asr.types import SPEAKERS, Transcript, Turn, Word, customer_turn_indices
 
 __all__ = [
     "SPEAKERS",
@@ -21,6 +21,7 @@ __all__ = [
     "Turn",
     "WhisperTranscriber",
     "Word",
+    "customer_turn_indices",
     "decode_audio",
     "load_whisper_model",
     "probe_duration",

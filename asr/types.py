@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["SPEAKERS", "Transcript", "Turn", "Word"]
+__all__ = ["SPEAKERS", "Transcript", "Turn", "Word", "customer_turn_indices"]
 
 #: Speaker labels a turn may carry.
 SPEAKERS = ("agent", "customer", "unknown")
@@ -84,3 +85,10 @@ class Transcript:
 
     def text_of(self, speaker: str) -> str:
         return " ".join(t.text for t in self.turns if t.speaker == speaker).strip()
+
+
+def customer_turn_indices(turns: Sequence[Turn]) -> list[int]:
+    """Indices of the customer's turns that hold text; when nobody is marked as the customer (a mono
+    recording), of every party's but the agent's."""
+    customer = [i for i, t in enumerate(turns) if t.speaker == "customer" and t.text.strip()]
+    return customer or [i for i, t in enumerate(turns) if t.speaker != "agent" and t.text.strip()]

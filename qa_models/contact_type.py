@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from asr import Turn
+from asr import Turn, customer_turn_indices
 from common.errors import InvalidInput
 from qa_models.heads import Encoder, LinearHead, ModelInfo, fit_linear_head, read_model, write_model
 from qa_models.lexical import LexicalHead, fit_lexical_head
@@ -136,9 +136,7 @@ def reason_sentences(
 ) -> list[tuple[int, str]]:
     """``(turn index, sentence)`` of the customer's first turns that can state a reason."""
     options = options or ContactTypeOptions()
-    customer = [i for i, t in enumerate(turns) if t.speaker == "customer" and t.text.strip()]
-    if not customer:  # nobody marked: every party but the agent
-        customer = [i for i, t in enumerate(turns) if t.speaker != "agent" and t.text.strip()]
+    customer = customer_turn_indices(turns)
     out: list[tuple[int, str]] = []
     for i in customer[: options.reason_turns]:
         for sentence in _SENTENCE.split(turns[i].text.strip()):
@@ -242,13 +240,12 @@ class ContactTypeClassifier:
     # -- calls
 
     def classify_call(self, turns: Sequence[Turn]) -> CallContactType:
-        sentences = reason_sentences(turns, self.options)
-        if not sentences:
-            return CallContactType(OTHER, 0.0)
-        probs = self.probabilities([s for _, s in sentences])
-        return self.call_from(sentences, probs)
+        return self.classify_calls([turns])[0]
 
     def call_from(self, sentences: list[tuple[int, str]], probs: np.ndarray) -> CallContactType:
+        """A call's type from its reason sentences and their probabilities; ``other`` without any."""
+        if not sentences:
+            return CallContactType(OTHER, 0.0)
         o = self.options
         # Earlier sentences state the reason; confident ones say more than vague ones.
         weights = np.array([1.0 / (1.0 + o.position_decay * k) for k in range(len(sentences))])
@@ -285,9 +282,6 @@ class ContactTypeClassifier:
         probs = self.probabilities(flat) if flat else np.zeros((0, len(self.head.classes)))
         out, k = [], 0
         for sentences in per_call:
-            if not sentences:
-                out.append(CallContactType(OTHER, 0.0))
-                continue
             out.append(self.call_from(sentences, probs[k : k + len(sentences)]))
             k += len(sentences)
         return out

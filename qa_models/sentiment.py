@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from asr import customer_turn_indices
 from common.errors import ConfigError, InvalidInput
 from qa_models.heads import Encoder, LinearHead, ModelInfo, fit_linear_head, read_model, write_model
 
@@ -256,12 +257,6 @@ def _weighted(scores: Sequence[TurnSentiment], weights: Sequence[float]) -> tupl
     return polarity, probabilities
 
 
-def _customer_indices(turns: Sequence[Turn]) -> list[int]:
-    customer = [i for i, t in enumerate(turns) if t.speaker == "customer"]
-    # Nobody marked as the customer (an unlabelled mono recording): take everyone but the agent.
-    return customer or [i for i, t in enumerate(turns) if t.speaker != "agent"]
-
-
 def aggregate_call_sentiment(
     turns: Sequence[Turn], scores: Sequence[TurnSentiment | None], options: SentimentOptions | None = None
 ) -> CallSentiment:
@@ -346,7 +341,7 @@ class SentimentClassifier:
     def call_sentiment(self, turns: Sequence[Turn], *, vectors: np.ndarray | None = None) -> CallSentiment:
         """The customer's sentiment over a call. ``vectors``: embeddings of all ``turns``, in order,
         when they were computed already; otherwise only the customer's turns are embedded."""
-        idx = [i for i in _customer_indices(turns) if turns[i].text.strip()]
+        idx = customer_turn_indices(turns)
         texts = [turns[i].text for i in idx]
         if vectors is not None:
             vectors = _check_vectors([t.text for t in turns], vectors, self.encoder.dim)

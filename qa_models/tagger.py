@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from asr import Turn
+from asr import Turn, customer_turn_indices
 from common.formats import LabeledCall
 from qa_models.contact_type import CallContactType, ContactTypeClassifier, reason_sentences
 from qa_models.heads import Encoder
@@ -90,11 +90,6 @@ class CallTags:
         }
 
 
-def _customer_turns(turns: Sequence[Turn]) -> list[int]:
-    idx = [i for i, t in enumerate(turns) if t.speaker == "customer" and t.text.strip()]
-    return idx or [i for i, t in enumerate(turns) if t.speaker != "agent" and t.text.strip()]
-
-
 class CallTagger:
     def __init__(
         self,
@@ -131,7 +126,7 @@ class CallTagger:
 
     def tag_many(self, calls: Sequence[TagInput]) -> list[CallTags]:
         reasons = [reason_sentences(c.turns, self.contact_type.options) for c in calls]
-        customer = [_customer_turns(c.turns) for c in calls]
+        customer = [customer_turn_indices(c.turns) for c in calls]
         texts: dict[str, int] = {}
         for c, sentences, idx in zip(calls, reasons, customer, strict=True):
             for _, s in sentences:
@@ -141,13 +136,10 @@ class CallTagger:
         vectors = self.encoder.embed(list(texts)) if texts else np.zeros((0, self.encoder.dim), np.float32)
         out = []
         for c, sentences, idx in zip(calls, reasons, customer, strict=True):
-            if sentences:
-                probs = self.contact_type.probabilities(
-                    [s for _, s in sentences], vectors[[texts[s] for _, s in sentences]]
-                )
-                ctype = self.contact_type.call_from(sentences, probs)
-            else:
-                ctype = CallContactType("other", 0.0)
+            probs = self.contact_type.probabilities(
+                [s for _, s in sentences], vectors[[texts[s] for _, s in sentences]]
+            )
+            ctype = self.contact_type.call_from(sentences, probs)
             turn_vectors = np.zeros((len(c.turns), self.encoder.dim), dtype=np.float32)
             for i in idx:
                 turn_vectors[i] = vectors[texts[c.turns[i].text.strip()]]
