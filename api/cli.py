@@ -46,24 +46,23 @@ def _fmt_duration(seconds: float | None) -> str:
 
 def _calls_table(summaries: list[Any], title: str) -> Table:
     table = Table(title=title, show_lines=False)
-    table.add_column("id", style="cyan", no_wrap=True)
-    table.add_column("duration", justify="right")
-    table.add_column("speakers")
-    table.add_column("first customer sentence", overflow="fold")
-    table.add_column("redactions", justify="right")
-    table.add_column("contact type")
-    table.add_column("sentiment")
-    table.add_column("repeat", justify="right")
+    # Columns fold rather than crop, so an 80-column terminal still shows every column.
+    table.add_column("id", style="cyan", overflow="fold", ratio=2)
+    table.add_column("length", justify="right")
+    table.add_column("speakers", overflow="fold", ratio=1)
+    table.add_column("first customer sentence", overflow="fold", ratio=3)
+    table.add_column("PII", justify="right")
+    table.add_column("type, sentiment, repeat", overflow="fold", ratio=3)
     for c in summaries:
+        repeat = "" if c.repeat_probability is None else f" {c.repeat_probability:.2f}"
+        tags = f"{c.contact_type} {c.sentiment or '-'}{repeat}" if c.contact_type else "-"
         table.add_row(
             c.id,
             _fmt_duration(c.duration_s),
             ", ".join(c.speakers),
             c.preview,
             str(c.redaction_count),
-            c.contact_type or "-",
-            c.sentiment or "-",
-            "-" if c.repeat_probability is None else f"{c.repeat_probability:.2f}",
+            tags,
         )
     return table
 
