@@ -13,6 +13,7 @@ from rich.table import Table
 
 from api.cli_eval import eval_app
 from api.cli_kb import index_folder, kb_app
+from api.cli_qa import qa_app
 from api.cli_tags import register as register_tag_commands
 from api.console import cli_runtime, console, err, handle_errors
 from api.settings import Settings
@@ -29,6 +30,7 @@ app.add_typer(calls_app, name="calls")
 app.add_typer(db_app, name="db")
 app.add_typer(eval_app, name="eval")
 app.add_typer(kb_app, name="kb")
+app.add_typer(qa_app, name="qa")
 register_tag_commands(app)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from api import store
+from api.qa_service import ensure_qa
 from api.runtime import Runtime
 from api.tagging import ensure_tags
 from asr import Transcript, Turn
@@ -65,6 +66,7 @@ def ingest_recording(rt: Runtime, *, audio_path: Path, content_hash: str, source
     existing = store.find_call_by_hash(rt.db, content_hash)
     if existing is not None:
         ensure_tags(rt, existing)  # a retried job whose call was stored before the tagging ran
+        ensure_qa(rt, existing)
         return Outcome(existing, False)
     transcript, spans = _redact(rt, _transcribe(rt, audio_path, source, None))
     call_id, created = store.save_call(
@@ -78,7 +80,8 @@ def ingest_recording(rt: Runtime, *, audio_path: Path, content_hash: str, source
             redaction_spans=spans,
         ),
     )
-    ensure_tags(rt, call_id)
+    ensure_tags(rt, call_id)  # before scoring: review sampling reads the sentiment
+    ensure_qa(rt, call_id)
     return Outcome(call_id, created)
 
 
@@ -88,6 +91,7 @@ def ingest_labeled_call(
     existing = store.find_call_by_hash(rt.db, content_hash)
     if existing is not None:
         ensure_tags(rt, existing)
+        ensure_qa(rt, existing)
         return Outcome(existing, False)
     call = LabeledCall.model_validate(record)
     reference = reference_transcript(call.turns) if call.turns else None
@@ -122,5 +126,6 @@ def ingest_labeled_call(
             redaction_spans=spans,
         ),
     )
-    ensure_tags(rt, call_id)
+    ensure_tags(rt, call_id)  # before scoring: review sampling reads the sentiment
+    ensure_qa(rt, call_id)
     return Outcome(call_id, created)

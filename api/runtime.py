@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from asr import Transcriber
     from knowledge import Embedder, KnowledgeIndex, Searcher
     from privacy import RedactorProtocol as Redactor
-    from qa_models import CallTagger
+    from qa_models import CallTagger, QAScorer, Scorecard
 
 __all__ = ["Runtime", "embedder_for", "open_runtime", "transcriber_for"]
 
@@ -31,6 +31,8 @@ class Runtime:
     embedder_impl: Embedder | None = None
     chat_model_impl: BaseChatModel | None = None
     tagger_impl: CallTagger | None = None
+    qa_scorer_impl: QAScorer | None = None
+    scorecard_impl: Scorecard | None = None
     _searcher: Searcher | None = None
 
     def transcriber(self, agent_channel: int | None = None) -> Transcriber:
@@ -77,6 +79,32 @@ class Runtime:
         if self.tagger_impl is None:
             self.tagger_impl = _tagger(self.settings, self.embedder())
         return self.tagger_impl
+
+    def scorecard(self) -> Scorecard:
+        """The configured QA scorecard (default: the shipped ``standard-voice``), read once."""
+        if self.scorecard_impl is None:
+            from qa_models import load_default_scorecard, load_scorecard
+
+            path = self.settings.scorecard
+            self.scorecard_impl = load_scorecard(path) if path else load_default_scorecard()
+        return self.scorecard_impl
+
+    def qa_scorer(self) -> QAScorer:
+        """The automatic QA scorer on the shared sentence encoder, checking agents' statements against
+        the configured knowledge base (``kb``), with the calibration in ``qa_model`` when one is
+        configured."""
+        if self.qa_scorer_impl is None:
+            from api.qa_facts import SearcherFacts
+            from qa_models import ItemModels, QAScorer
+
+            s = self.settings
+            # ``qa_model``: a `qa calibrate --train` folder, the refits applied on top of the rules.
+            calibration = ItemModels.load(s.qa_model) if s.qa_model else None
+            knowledge = SearcherFacts(self.searcher(), s.kb)
+            self.qa_scorer_impl = QAScorer(
+                knowledge=knowledge, encoder=self.embedder(), calibration=calibration
+            )
+        return self.qa_scorer_impl
 
 
 def _tagger(settings: Settings, encoder: Embedder) -> CallTagger:

@@ -58,6 +58,16 @@ class Settings(BaseSettings):
     sentiment_model: Path | None = Field(default=None, description="A trained sentiment model folder.")
     repeat_call_model: Path | None = Field(default=None, description="A trained repeat-call model folder.")
     repeat_window_days: float = Field(default=7.0, description="Measured repeats: the repeat window.")
+    scorecard: Path | None = Field(
+        default=None, description="QA scorecard YAML (FORMATS §5); empty = the shipped standard-voice."
+    )
+    qa_on_ingest: bool = Field(default=True, description="Score every ingested call on the scorecard.")
+    qa_model: Path | None = Field(
+        default=None, description="A calibration folder (`qa calibrate --train`) the QA scorer applies."
+    )
+    qa_reviews_per_agent_week: int = Field(
+        default=2, ge=0, description="Calls picked for human review per agent and ISO week."
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 

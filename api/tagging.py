@@ -41,6 +41,7 @@ def stored_tag_input(call: store.StoredCall) -> TagInput:
         duration_s=s.duration_s,
         queue=s.queue,
         agent_id=s.agent_id,
+        channel=s.channel,
     )
 
 

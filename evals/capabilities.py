@@ -305,11 +305,46 @@ def _repeat_call(request: CapabilityRequest) -> Any:
     return _RepeatCalls(RepeatCallPredictor.default())
 
 
-def _missing(what: str, where: str) -> Loader:
-    def loader(request: CapabilityRequest) -> Any:
-        raise NotAvailable(f"not built yet: {what} ({where})")
+class _QA:
+    """callscope's QA scorer on labeled calls: answers with their evidence as "turn N: text"."""
 
-    return loader
+    def __init__(self, scorer: Any) -> None:
+        self.scorer = scorer
+        self.name = scorer.model
+
+    def score(self, call: LabeledCall, scorecard: Scorecard) -> dict[str, ItemAnswer]:
+        from qa_models import TagInput
+
+        result = self.scorer.score(TagInput.from_labeled_call(call), scorecard)
+        return {
+            i.item_id: ItemAnswer(i.answer, [f"turn {e.turn}: {e.text}" for e in i.evidence], i.confidence)
+            for i in result.items
+        }
+
+
+def _qa(request: CapabilityRequest) -> Any:
+    """The QA scorer; ``--kb`` documents become its knowledge check, ``--model-dir`` a calibration
+    folder written by ``callscope qa calibrate --train``."""
+    from datetime import date
+
+    from qa_models import DocumentFacts, ItemModels, KnowledgeFact, QAScorer
+
+    encoder = _encoder()
+    knowledge = None
+    if request.documents:
+
+        def day(value: str | None) -> date | None:
+            return date.fromisoformat(value[:10]) if value else None
+
+        facts = [
+            KnowledgeFact(
+                d.id, d.title or d.id, d.kind, d.text, 1.0, day(d.valid_from), day(d.valid_to), d.text
+            )
+            for d in request.documents
+        ]
+        knowledge = DocumentFacts(facts, encoder)
+    calibration = ItemModels.load(request.model_dir) if request.model_dir is not None else None
+    return _QA(QAScorer(knowledge=knowledge, encoder=encoder, calibration=calibration))
 
 
 #: task name → loader of the model under test
@@ -318,7 +353,7 @@ CAPABILITIES: dict[str, Loader] = {
     "retrieval": _retrieval,
     "contact_type": _contact_type,
     "sentiment": _sentiment,
-    "qa": _missing("the QA item scorers", "qa_models/"),
+    "qa": _qa,
     "repeat_call": _repeat_call,
 }
 

@@ -173,6 +173,12 @@ class EvalRun:
         out.update(self.data_metrics)
         return out
 
+    def _per_item(self) -> dict[str, dict[str, Any]]:
+        """The model's breakdown per item with the people's agreement on the same item beside it."""
+        model = self.model.per_item if self.model.available else {}
+        keys = list(model) + [k for k in self.data_per_item if k not in model]
+        return {k: {**model.get(k, {}), **self.data_per_item.get(k, {})} for k in keys}
+
     def to_json(self) -> dict[str, Any]:
         primary = self.primary
         return {
@@ -183,7 +189,7 @@ class EvalRun:
             "skipped": len(self.skipped),
             "metrics": self.metrics,
             "per_class": self.model.per_class if self.model.available else {},
-            "per_item": {**(self.model.per_item if self.model.available else {}), **self.data_per_item},
+            "per_item": self._per_item(),
             "confusion": self.model.confusion.to_dict()
             if self.model.available and self.model.confusion
             else None,

@@ -59,7 +59,7 @@ class RunOptions:
     Attributes:
       data: A built-in dataset name or a FORMATS file / folder.
       out_dir: Where the three files go; default ``./eval-runs/<task>-<dataset>-<timestamp>/``.
-      kb: The knowledge folder (retrieval).
+      kb: The knowledge folder (retrieval; for qa, what agents' statements are checked against).
       scorecard: A QA scorecard YAML (qa); without it one is inferred from the evaluations.
       taxonomy: A contact-type taxonomy YAML (contact_type; trains the baseline when the data has
         no training split).
@@ -107,14 +107,18 @@ def default_run_dir(task: str, dataset: str, when: datetime) -> Path:
 
 
 def _request(spec: TaskSpec, options: RunOptions) -> CapabilityRequest:
+    from evals.datasets import read_knowledge_dir
     from qa_models.scorecard import load_scorecard, load_taxonomy
 
+    # QA checks what agents said against --kb (retrieval reads it as its own data).
+    documents = read_knowledge_dir(options.kb)[0] if options.kb and spec.name == "qa" else None
     return CapabilityRequest(
         task=spec.name,
         model_dir=options.model_dir,
         transcribe=options.transcribe,
         scorecard=load_scorecard(options.scorecard) if options.scorecard else None,
         taxonomy=load_taxonomy(options.taxonomy) if options.taxonomy else None,
+        documents=documents,
         given_database_url=options.database_url,
     )
 

@@ -1,4 +1,5 @@
-"""Scorecards and taxonomies, call tagging (contact type, sentiment, repeat calls) and training.
+"""Scorecards and taxonomies, automatic QA with evidence and calibration, call tagging (contact type,
+sentiment, repeat calls) and training.
 
 Heavy pieces load lazily: ``import qa_models`` reads no model; the classifiers take an ``Encoder``
 (the shared sentence embedder, ``knowledge.get_embedder()`` in the app) when they are built.
@@ -17,6 +18,28 @@ from qa_models.contact_type import (
     reason_sentences,
 )
 from qa_models.heads import Encoder, LinearHead, ModelInfo, read_model, write_model
+from qa_models.qa import (
+    AgreementOptions,
+    DocumentFacts,
+    EvaluatorBias,
+    Evidence,
+    FactOptions,
+    FitOptions,
+    ItemAgreement,
+    ItemModels,
+    ItemResult,
+    ItemTrend,
+    KnowledgeChecker,
+    KnowledgeFact,
+    QAOptions,
+    QAResult,
+    QAScorer,
+    Rating,
+    disagreement_trend,
+    evaluator_bias,
+    fit_item_models,
+    item_agreement,
+)
 from qa_models.repeat import (
     CallRecord,
     RepeatCallPredictor,
@@ -31,7 +54,15 @@ from qa_models.repeat import (
     repeat_signals,
     train_repeat_predictor,
 )
-from qa_models.scorecard import Scorecard, Taxonomy, load_scorecard, load_taxonomy, score_call
+from qa_models.scorecard import (
+    DEFAULT_SCORECARD,
+    Scorecard,
+    Taxonomy,
+    load_default_scorecard,
+    load_scorecard,
+    load_taxonomy,
+    score_call,
+)
 from qa_models.sentiment import (
     CallSentiment,
     SentimentClassifier,
@@ -43,8 +74,10 @@ from qa_models.tagger import CallTagger, CallTags, TagInput
 
 __all__ = [
     "DEFAULT_CONTACT_TYPE_MODEL",
+    "DEFAULT_SCORECARD",
     "DEFAULT_TAXONOMY",
     "OTHER",
+    "AgreementOptions",
     "CallContactType",
     "CallRecord",
     "CallSentiment",
@@ -52,9 +85,24 @@ __all__ = [
     "CallTags",
     "ContactTypeClassifier",
     "ContactTypeOptions",
+    "DocumentFacts",
     "Encoder",
+    "EvaluatorBias",
+    "Evidence",
+    "FactOptions",
+    "FitOptions",
+    "ItemAgreement",
+    "ItemModels",
+    "ItemResult",
+    "ItemTrend",
+    "KnowledgeChecker",
+    "KnowledgeFact",
     "LinearHead",
     "ModelInfo",
+    "QAOptions",
+    "QAResult",
+    "QAScorer",
+    "Rating",
     "RepeatCallPredictor",
     "RepeatMark",
     "RepeatOptions",
@@ -68,7 +116,12 @@ __all__ = [
     "TurnSentiment",
     "TypePrediction",
     "build_contact_type",
+    "disagreement_trend",
+    "evaluator_bias",
+    "fit_item_models",
+    "item_agreement",
     "load_default_contact_type",
+    "load_default_scorecard",
     "load_default_sentiment",
     "load_scorecard",
     "load_taxonomy",

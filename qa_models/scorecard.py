@@ -1,51 +1,127 @@
-"""QA scorecards (FORMATS §5) and contact-type taxonomies (FORMATS §6), as the evals read them.
+"""QA scorecards (FORMATS §5) and contact-type taxonomies (FORMATS §6).
 
 Files come from users, so they are validated with pydantic and every error names the file and the
-field. Scoring follows FORMATS §5: points earned over the points that apply (``na`` drops an item
-out), as a percent; any auto-fail item answered ``no`` fails the call.
+field: duplicate item ids, answers that are neither yes/no/na nor a scale, negative points, an
+auto-fail item that cannot be answered ``no``. Scoring follows FORMATS §5: points earned over the
+points that apply (``na`` drops an item out), as a percent; any auto-fail item answered ``no`` fails
+the call. A scorecard is identified by ``id`` and ``version`` (``key`` = ``id@version``): stored
+scores name the version they were made against.
+
+Beyond FORMATS §5 an item may carry ``examples`` (``[{text: ..., answer: yes}, ...]``: agent lines
+and the answer they support, used to score an item that has no built-in scorer) and ``scorer``
+(``auto``, the default, or ``llm`` to ask a configured chat model).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from common.errors import FormatError
 
 __all__ = [
+    "DEFAULT_SCORECARD",
     "CallScore",
     "ContactType",
+    "ItemExample",
     "Scorecard",
     "ScorecardItem",
     "ScorecardSection",
     "Taxonomy",
+    "load_default_scorecard",
     "load_scorecard",
     "load_taxonomy",
     "score_call",
 ]
 
 
+#: The scorecard used when none is configured (a copy of shared/scorecards/standard-voice.yaml).
+DEFAULT_SCORECARD = Path(__file__).parent / "scorecards" / "standard-voice.yaml"
+
+_CHOICES = ("yes", "no", "na")
+
+
+def _yes_no(value: Any) -> Any:
+    # YAML 1.1 reads a bare yes/no as booleans.
+    return ("yes" if value else "no") if isinstance(value, bool) else value
+
+
+class ItemExample(BaseModel):
+    """An agent line (or short exchange) and the answer it supports."""
+
+    model_config = ConfigDict(extra="allow")
+
+    text: str = Field(min_length=1)
+    answer: str
+
+    @field_validator("answer", mode="before")
+    @classmethod
+    def _answer(cls, value: Any) -> Any:
+        return str(_yes_no(value)).strip().lower()
+
+
 class ScorecardItem(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    id: str = Field(min_length=1)
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     question: str = ""
     guidance: str = ""
     answers: list[str] | dict[str, list[float]] = Field(default_factory=lambda: ["yes", "no"])
-    points: float = 0.0
+    points: float = Field(default=0.0, ge=0)
     auto_fail: bool = False
+    examples: list[ItemExample] = Field(default_factory=list)
+    scorer: str = Field(default="auto", pattern=r"^(auto|llm)$")
 
     @field_validator("answers", mode="before")
     @classmethod
     def _answers(cls, value: Any) -> Any:
-        # YAML reads a bare yes/no as booleans.
         if isinstance(value, list):
-            return [("yes" if v else "no") if isinstance(v, bool) else str(v) for v in value]
+            return [str(_yes_no(v)).strip().lower() for v in value]
         return value
+
+    @field_validator("answers")
+    @classmethod
+    def _known_answers(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            unknown = [a for a in value if a not in _CHOICES]
+            if unknown:
+                raise ValueError(
+                    f"unknown answer(s) {unknown}: answers are yes, no, na, or {{scale: [low, high]}}"
+                )
+            if len(set(value)) != len(value) or not {"yes", "no"} <= set(value):
+                raise ValueError("answers must list yes and no once each, and optionally na")
+        else:
+            scale = value.get("scale")
+            if set(value) != {"scale"} or not scale or len(scale) != 2 or scale[0] >= scale[1]:
+                raise ValueError("a scale item's answers are {scale: [low, high]} with low < high")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ScorecardItem:
+        if self.auto_fail and self.scale is not None:
+            raise ValueError(f"item '{self.id}': auto_fail needs a yes/no item, not a scale")
+        for example in self.examples:
+            if example.answer not in self.choices:
+                raise ValueError(
+                    f"item '{self.id}': example answer '{example.answer}' is not one of {self.choices}"
+                )
+        return self
+
+    @property
+    def choices(self) -> list[str]:
+        """The answers this item accepts (a scale's end points and every whole number between)."""
+        if isinstance(self.answers, list):
+            return list(self.answers)
+        low, high = self.answers["scale"]
+        return [str(int(v)) for v in range(int(low), int(high) + 1)]
+
+    @property
+    def allows_na(self) -> bool:
+        return isinstance(self.answers, list) and "na" in self.answers
 
     @property
     def scale(self) -> tuple[float, float] | None:
@@ -70,8 +146,22 @@ class Scorecard(BaseModel):
     id: str = Field(min_length=1)
     title: str = ""
     version: int | str = 1
-    pass_score: float = 80.0
+    pass_score: float = Field(default=80.0, ge=0, le=100)
     sections: list[ScorecardSection] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Scorecard:
+        seen: set[str] = set()
+        for item in self.items:
+            if item.id in seen:
+                raise ValueError(f"duplicate item id '{item.id}': item ids must be unique in a scorecard")
+            seen.add(item.id)
+        return self
+
+    @property
+    def key(self) -> str:
+        """``id@version``: what stored scores and evaluations name."""
+        return f"{self.id}@{self.version}"
 
     @property
     def items(self) -> list[ScorecardItem]:
@@ -120,8 +210,25 @@ def _validate(model: type[BaseModel], path: Path) -> Any:
         return model.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err.get("loc", ())) or None
-        raise FormatError(str(path), err.get("msg", "invalid value"), field=loc) from exc
+        loc = _readable_loc(data, err.get("loc", ())) or None
+        msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        raise FormatError(str(path), msg, field=loc) from exc
+
+
+def _readable_loc(data: Any, loc: tuple[Any, ...]) -> str:
+    """``sections.0.items.2.answers`` as ``sections[opening].items[greeting].answers``: a list entry
+    with an ``id`` is named by it."""
+    parts: list[str] = []
+    node = data
+    for part in loc:
+        if isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
+            node = node[part]
+            name = node.get("id") if isinstance(node, dict) else None
+            parts[-1:] = [f"{parts[-1] if parts else ''}[{name if name is not None else part}]"]
+        else:
+            node = node.get(part) if isinstance(node, dict) else None
+            parts.append(str(part))
+    return ".".join(parts)
 
 
 def load_scorecard(path: str | Path) -> Scorecard:
@@ -130,6 +237,11 @@ def load_scorecard(path: str | Path) -> Scorecard:
     if not card.items:
         raise FormatError(str(path), "the scorecard has no items", field="sections")
     return card
+
+
+def load_default_scorecard() -> Scorecard:
+    """The shipped ``standard-voice`` scorecard."""
+    return load_scorecard(DEFAULT_SCORECARD)
 
 
 def load_taxonomy(path: str | Path) -> Taxonomy:
@@ -142,10 +254,12 @@ def load_taxonomy(path: str | Path) -> Taxonomy:
 
 @dataclass(slots=True)
 class CallScore:
-    """A call's score in percent (None when no item applies) and whether it passes."""
+    """A call's score in percent (None when no item applies), whether it passes, and the auto-fail
+    items answered ``no``."""
 
     percent: float | None
     passed: bool | None
+    auto_failed: list[str] = field(default_factory=list)
 
 
 def _is_na(answer: Any) -> bool:
@@ -156,7 +270,7 @@ def score_call(card: Scorecard, answers: Mapping[str, Any]) -> CallScore:
     """Score one set of answers. Items not answered drop out like ``na``; a scale item earns its
     points in proportion to where the answer sits on the scale."""
     earned = possible = 0.0
-    auto_failed = False
+    auto_failed: list[str] = []
     for item in card.items:
         if item.id not in answers or _is_na(answers[item.id]):
             continue
@@ -172,10 +286,11 @@ def score_call(card: Scorecard, answers: Mapping[str, Any]) -> CallScore:
         else:
             text = str(answer).strip().lower()
             share = 1.0 if text == "yes" else 0.0
-            auto_failed |= item.auto_fail and text == "no"
+            if item.auto_fail and text == "no":
+                auto_failed.append(item.id)
         earned += share * item.points
         possible += item.points
     percent = 100.0 * earned / possible if possible else None
     if auto_failed:
-        return CallScore(percent, False)
+        return CallScore(percent, False, auto_failed)
     return CallScore(percent, None if percent is None else percent >= card.pass_score)

@@ -35,6 +35,8 @@ class TagInput:
     duration_s: float | None = None
     queue: str | None = None
     agent_id: str | None = None
+    #: voice, chat, email or sms (QA reads silences differently on text channels)
+    channel: str = "voice"
 
     @classmethod
     def from_labeled_call(cls, call: LabeledCall) -> TagInput:
@@ -57,6 +59,7 @@ class TagInput:
             duration or None,
             call.queue,
             call.agent_id,
+            call.channel,
         )
 
 

@@ -18,8 +18,9 @@ items), ``human_agreement`` (pooled over every pair of evaluators), ``human_kapp
 the pairs, averaged), and
 ``human_score_mae`` / ``human_pass_agreement`` between pairs of evaluations.
 
-Without ``--scorecard`` each scorecard id found in the evaluations gets an inferred scorecard: its
-items are the answered keys, one point each, pass at 80 %.
+Without ``--scorecard`` evaluations naming the shipped ``standard-voice`` are read against it; any
+other scorecard id gets an inferred scorecard: its items are the answered keys, one point each,
+pass at 80 %.
 """
 
 from __future__ import annotations
@@ -45,7 +46,13 @@ from evals.metrics import (
 from evals.results import Confusion, Prediction, Sample, SystemResult
 from evals.runners.base import TaskContext, TaskOutcome, evenly_spaced, load_model
 from evals.types import LabeledCalls
-from qa_models.scorecard import Scorecard, ScorecardItem, ScorecardSection, score_call
+from qa_models.scorecard import (
+    Scorecard,
+    ScorecardItem,
+    ScorecardSection,
+    load_default_scorecard,
+    score_call,
+)
 
 __all__ = ["run_qa"]
 
@@ -109,15 +116,19 @@ def _units(data: LabeledCalls, given: Scorecard | None, notes: list[str]) -> lis
             )
         cards = {given.id: given}
     else:
+        shipped = load_default_scorecard()
         for c in evaluated:
             for ev in c.evaluations:
                 if ev.scorecard not in cards:
-                    cards[ev.scorecard] = _inferred(ev.scorecard, evaluated)
-        notes.append(
-            "no --scorecard: inferred scorecard(s) "
-            + ", ".join(sorted(cards))
-            + " from the evaluations (each answered item 1 point, pass at 80 %)"
-        )
+                    is_shipped = ev.scorecard == shipped.id
+                    cards[ev.scorecard] = shipped if is_shipped else _inferred(ev.scorecard, evaluated)
+        inferred = sorted(k for k, v in cards.items() if v is not shipped)
+        if inferred:
+            notes.append(
+                "no --scorecard: inferred scorecard(s) "
+                + ", ".join(inferred)
+                + " from the evaluations (each answered item 1 point, pass at 80 %)"
+            )
     multi = len(cards) > 1
     units: list[_Unit] = []
     for call in evaluated:

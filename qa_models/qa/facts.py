@@ -1,0 +1,458 @@
+"""``accurate_information``: what the agent stated, checked against the company's knowledge.
+
+The agent's factual statements (sentences with a price, a percentage, an amount of data or days, or
+a promotion) are looked up through a small ``KnowledgeChecker`` interface: the app passes one over
+its knowledge base (``api``), the evals and tests one over documents in memory (``DocumentFacts``).
+A statement is *contradicted* when the best-matching document gives other amounts of the same kind,
+or when it is a promotion presented as current on a call date outside the promotion's validity
+window; *supported* when the amounts agree. Without a checker the item is ``na`` and says why.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+import numpy as np
+
+from qa_models.qa.types import Evidence, ItemResult
+from qa_models.qa.view import CallView, Match, compile_phrases
+from qa_models.scorecard import ScorecardItem
+
+if TYPE_CHECKING:
+    from qa_models.heads import Encoder
+
+__all__ = ["DocumentFacts", "FactOptions", "KnowledgeChecker", "KnowledgeFact", "amounts", "check_facts"]
+
+
+@dataclass(slots=True)
+class KnowledgeFact:
+    """A document that matches a statement: its best passage (``text``), the whole document when
+    the checker has it (``document_text``), and its relevance to the statement (0..1)."""
+
+    doc_id: str
+    title: str
+    kind: str
+    text: str
+    score: float
+    valid_from: date | None = None
+    valid_to: date | None = None
+    document_text: str = ""
+
+    def valid_on(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or day <= self.valid_to
+        )
+
+
+@runtime_checkable
+class KnowledgeChecker(Protocol):
+    """Documents that match a statement, best first, whatever their validity (an expired promotion
+    must be found to be caught)."""
+
+    def lookup(self, text: str, k: int = 3) -> list[KnowledgeFact]: ...
+
+
+@dataclass(slots=True)
+class FactOptions:
+    """``min_relevance``: a document below it is not about the statement; ``contradict_relevance``:
+    amounts are only called wrong against a document at least this relevant."""
+
+    min_relevance: float = 0.45
+    contradict_relevance: float = 0.6
+
+
+# --------------------------------------------------------------------------------- statements
+
+_NUMBER = r"\d[\d,]*(?:\.\d+)?"
+_MONEY = re.compile(
+    rf"(?:[$£€]\s?(?P<a>{_NUMBER}))|(?:(?P<b>{_NUMBER})\s?(?:dollars?|bucks|pounds?|euros?|usd|gbp|eur)\b)",
+    re.IGNORECASE,
+)
+# Prices said without a currency word: "eight ninety-nine", "thirty-seven forty-six a month".
+_PER = re.compile(rf"(?P<a>{_NUMBER})\s?(?:a|an|per|/)\s?(?:month|mo|year|yr|week|line)\b", re.IGNORECASE)
+_PERCENT = re.compile(rf"(?P<a>{_NUMBER})\s?(?:%|percent\b|per cent\b)", re.IGNORECASE)
+_DATA = re.compile(rf"(?P<a>{_NUMBER})\s?(?:gb|gigs?|gigabytes?|mb|megabytes?)\b", re.IGNORECASE)
+_DAYS = re.compile(rf"(?P<a>{_NUMBER})[\s-]?(?:business |working |calendar )?days?\b", re.IGNORECASE)
+_KINDS = {"money": _MONEY, "percent": _PERCENT, "data": _DATA, "days": _DAYS, "per": _PER}
+_PROMO = compile_phrases(
+    r"promo\w*|promotion\w*|offer|deal|discount\w*|\d+(?:\.\d+)? ?(?:%|percent|per cent) off|\w+ off|free|"
+    r"bonus|trade[- ]in|credit of|sale|special"
+)
+_PAST = compile_phrases(
+    r"ended|expired|no longer|was (?:available|running|on)|used to|isn't running|is not running|"
+    r"not running|finished|is over|was over|isn't available|is not available|not available anymore|"
+    r"until last|(?:wasn't|was not|isn't|is not) (?:valid|active)"
+)
+_SENTENCE = re.compile(r"[^.!?]+[.!?]?")
+_DEFINITE = re.compile(
+    r"\b(?:the|that|those|this) ((?:[\w.$,-]+ ){1,4}(?:dollars?|bucks|pounds?|euros?))", re.I
+)
+_ACCOUNT = compile_phrases(
+    r"your (?:bill|balance|payment|account|charges?|usage|order|refund|statement|last|current|outstanding|"
+    r"due|autopay|direct debit|invoice)",
+    r"you (?:were|have been|got|'ve been) (?:charged|billed|refunded|credited)|you (?:owe|paid|used|spent)",
+)
+#: A sentence that tells the customer how things are: what something costs, includes, takes or
+#: requires, or what the customer can or will have to do.
+INFORMATIVE = compile_phrases(
+    r"(?:it|that|this|there|which|they|the \w+(?: \w+)?) (?:is|are|was|'s|costs?|includes?|comes? with|"
+    r"takes?|gives?|covers?|works?|has|have|needs?|requires?|means|applies|resets?|expires?|runs?) ",
+    r"(?:you(?:'ll| will)? (?:need|have|get|be able|can|can't|cannot|won't|should|must|receive|see|pay)|"
+    r"we (?:offer|have|don't|do not|can't|cannot|charge|need|require)|(?:our|the) (?:policy|fee|process|"
+    r"plan|price|rate|limit|deadline|window|warranty|guarantee))",
+)
+
+
+_UNITS = {
+    w: n
+    for n, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen".split()
+    )
+}
+_TENS = {
+    w: 10 * n for n, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), start=2)
+}
+_SCALES = {"hundred": 100, "thousand": 1000}
+_WORD = re.compile(r"[a-z]+", re.IGNORECASE)
+
+
+def _groups(words: list[str]) -> list[int]:
+    """Number words as the numbers they group into: "a hundred and eighty" → [180]; "eight
+    ninety-nine" → [8, 99] (how prices are said: 8.99 or 899)."""
+    groups: list[int] = []
+    total = current = 0
+    started = False
+    for w in words:
+        if w in _SCALES:
+            if _SCALES[w] == 100:
+                current = max(current, 1) * 100
+            else:
+                total, current = total + max(current, 1) * 1000, 0
+            started = True
+            continue
+        v = _UNITS.get(w, _TENS.get(w, 0))
+        fits = (
+            not started
+            or (current % 100 == 0 and current > 0 and v < 100)
+            or (current % 10 == 0 and v < 10 and current % 100 != 0)
+        )
+        if started and not fits:
+            groups.append(total + current)
+            total = current = 0
+        current += v
+        started = True
+    if started:
+        groups.append(total + current)
+    return groups
+
+
+def _spelled(text: str) -> list[str]:
+    """The text with spelled-out numbers written in digits, in one or two readings ("eight ninety-nine
+    dollars" → "899 dollars" and "8.99 dollars")."""
+    spans: list[tuple[int, int, list[int]]] = []
+    run: list[tuple[int, int, str]] = []
+
+    def flush() -> None:
+        while run and run[-1][2] in ("and", "a"):
+            run.pop()
+        words = [w for *_, w in run if w not in ("and", "a")]
+        if words and any(w not in ("and", "a") for w in words):
+            spans.append((run[0][0], run[-1][1], _groups(words)))
+        run.clear()
+
+    for m in _WORD.finditer(text):
+        w = m.group(0).lower()
+        number = w in _UNITS or w in _TENS or w in _SCALES
+        # "and" joins only after a scale ("a hundred and twelve", not "nine and twelve")
+        joiner = (w == "and" and bool(run) and run[-1][2] in _SCALES) or w == "a"
+        if number or joiner:
+            if run and m.start() - run[-1][1] > 2:
+                flush()
+            run.append((m.start(), m.end(), w))
+        else:
+            flush()
+    flush()
+    if not spans:
+        return [text]
+    readings = []
+    for joined in (True, False):
+        out, last = [], 0
+        for start, end, groups in spans:
+            if len(groups) == 2 and groups[1] < 100 and groups[1] >= 10:
+                value = f"{groups[0] * 100 + groups[1]}" if joined else f"{groups[0]}.{groups[1]:02d}"
+            else:
+                value = " ".join(str(g) for g in groups)
+            out.append(text[last:start] + value)
+            last = end
+        out.append(text[last:])
+        readings.append("".join(out))
+    return readings if readings[0] != readings[1] else readings[:1]
+
+
+def amounts(text: str) -> dict[str, set[float]]:
+    """The amounts in a text by kind (money, percent, data, days), digits or spelled out."""
+    out: dict[str, set[float]] = {}
+    for reading in _spelled(text):
+        for kind, pattern in _KINDS.items():
+            for m in pattern.finditer(reading):
+                raw = m.group("a") or (m.groupdict().get("b") or "")
+                try:
+                    out.setdefault(kind, set()).add(round(float(raw.replace(",", "")), 2))
+                except ValueError:
+                    continue
+    return out
+
+
+def _statements(view: CallView) -> list[Match]:
+    found: list[Match] = []
+    for i in view.agent:
+        text = view.text(i)
+        for s in _SENTENCE.finditer(text):
+            sentence = s.group(0).strip()
+            if len(sentence) < 8:
+                continue
+            if sentence.endswith("?") or _ACCOUNT.search(sentence):
+                continue  # a question, or the customer's own account: not a claim about the offer
+            if amounts(sentence) or _PROMO.search(sentence):
+                start = s.start() + (len(s.group(0)) - len(s.group(0).lstrip()))
+                found.append(
+                    Match(i, start, start + len(sentence), view.turns[i].text[start : start + len(sentence)])
+                )
+    return found
+
+
+@dataclass(slots=True)
+class _Verdict:
+    statement: Match
+    fact: KnowledgeFact | None
+    outcome: str  # supported | contradicted | unchecked
+    why: str
+
+
+def _judge(
+    statement: Match,
+    plain: str,
+    facts: list[KnowledgeFact],
+    day: date | None,
+    opts: FactOptions,
+    known_in_call: dict[str, set[float]] | None = None,
+) -> _Verdict:
+    relevant = [f for f in facts if f.score >= opts.min_relevance]
+    if not relevant:
+        return _Verdict(statement, None, "unchecked", "no matching document")
+    best = relevant[0]
+    # An amount the customer said, or one the agent refers back to ("the sixty-two dollars"), is the
+    # call's own transaction, not a claim about what the company offers.
+    said = {
+        k: v - (known_in_call or {}).get(k, set()) - amounts(" ".join(_DEFINITE.findall(plain))).get(k, set())
+        for k, v in amounts(plain).items()
+    }
+    said = {k: v for k, v in said.items() if v}
+    promo = _PROMO.search(plain) is not None
+
+    def agrees(fact: KnowledgeFact) -> bool:
+        known = amounts(fact.document_text or fact.text)
+        return any(said[k] & known[k] for k in said if k in known)
+
+    if promo and day is not None and not _PAST.search(plain):
+        # The promotion the agent offers is the most relevant one, or one whose terms (50% off, $10
+        # credit) the agent repeats. Offered outside its window, as if current, it is wrong, unless
+        # a promotion valid on the call date fits the statement as well.
+        promotions = [f for f in relevant if f.kind == "promotion"]
+        current = [f for f in promotions if f.valid_on(day) and (f is best or agrees(f))]
+        expired = [
+            f
+            for f in promotions
+            if not f.valid_on(day)
+            and ((f is best and f.score >= opts.contradict_relevance) or (said and agrees(f)))
+        ]
+        if expired and not current:
+            fact = expired[0]
+            window = f"{fact.valid_from or '…'} to {fact.valid_to or '…'}"
+            return _Verdict(
+                statement, fact, "contradicted", f"'{fact.title}' runs {window}, not on the call date {day}"
+            )
+    for fact in relevant:
+        if agrees(fact):
+            return _Verdict(statement, fact, "supported", f"matches '{fact.title}'")
+    known = amounts(best.document_text or best.text)
+    clash = [k for k in said if k in known and not (said[k] & known[k])]
+    if clash and best.score >= opts.contradict_relevance:
+        k = clash[0]
+        said_s = ", ".join(_fmt(k, v) for v in sorted(said[k]))
+        known_s = ", ".join(_fmt(k, v) for v in sorted(known[k])[:4])
+        return _Verdict(statement, best, "contradicted", f"said {said_s}; '{best.title}' says {known_s}")
+    return _Verdict(
+        statement, best, "supported" if not said else "unchecked", f"consistent with '{best.title}'"
+    )
+
+
+def _merge(*lists: list[KnowledgeFact]) -> list[KnowledgeFact]:
+    """Documents from several lookups, each once with its best score, best first."""
+    best: dict[str, KnowledgeFact] = {}
+    for facts in lists:
+        for f in facts:
+            if f.doc_id not in best or f.score > best[f.doc_id].score:
+                best[f.doc_id] = f
+    return sorted(best.values(), key=lambda f: -f.score)
+
+
+def _fmt(kind: str, value: float) -> str:
+    number = f"{value:g}"
+    units = {"money": f"${number}", "percent": f"{number}%", "data": f"{number} GB", "days": f"{number} days"}
+    return units.get(kind, f"{number} a month")
+
+
+def check_facts(
+    view: CallView,
+    item: ScorecardItem,
+    knowledge: KnowledgeChecker | None,
+    options: FactOptions | None = None,
+) -> ItemResult:
+    opts = options or FactOptions()
+    statements = _statements(view)
+    features: dict[str, float] = {
+        "statements": float(len(statements)),
+        "knowledge": float(knowledge is not None),
+    }
+    if knowledge is None:
+        return ItemResult(
+            item.id,
+            "na",
+            0.5,
+            "no knowledge base to check the agent's statements against",
+            [],
+            "rules",
+            features,
+        )
+    if not statements:
+        said = view.first(INFORMATIVE, view.agent)
+        if said is None:
+            return ItemResult(
+                item.id, "na", 0.7, "the agent gave no factual information", [], "rules", features
+            )
+        return ItemResult(
+            item.id,
+            "yes",
+            0.6,
+            "the agent gave information with no amounts or offers to check; nothing contradicts it",
+            [view.evidence(said)],
+            "rules",
+            features,
+        )
+    customer_amounts = amounts(" ".join(view.text(c) for c in view.customer))
+    verdicts = []
+    for s in statements:
+        plain = view.text(s.turn)[s.start : s.end]
+        # The customer's previous turn names what the agent is answering about ("that one's $39");
+        # the statement alone is the better query when it names its subject itself. Each document
+        # keeps its better score of the two.
+        context = [c for c in view.customer if c < s.turn][-1:]
+        facts = knowledge.lookup(plain, 3)
+        if context:
+            facts = _merge(facts, knowledge.lookup(" ".join([view.text(context[0]), plain]), 3))
+        verdicts.append(_judge(s, plain, facts, view.call_date, opts, customer_amounts))
+    wrong = [v for v in verdicts if v.outcome == "contradicted"]
+    right = [v for v in verdicts if v.outcome == "supported"]
+    features.update(contradicted=float(len(wrong)), supported=float(len(right)))
+
+    def ev(v: _Verdict) -> Evidence:
+        return view.evidence(v.statement)
+
+    if wrong:
+        return ItemResult(
+            item.id,
+            "no",
+            0.75 if len(wrong) == 1 else 0.85,
+            f"'{wrong[0].statement.text[:60]}': {wrong[0].why}",
+            [ev(v) for v in wrong[:3]],
+            "rules",
+            features,
+        )
+    if right:
+        return ItemResult(
+            item.id,
+            "yes",
+            0.8,
+            f"{len(right)} statement(s) agree with the knowledge base ({right[0].why})",
+            [ev(v) for v in right[:3]],
+            "rules",
+            features,
+        )
+    return ItemResult(
+        item.id,
+        "yes",
+        0.55,
+        "the agent's statements match nothing in the knowledge base that contradicts them",
+        [ev(v) for v in verdicts[:2]],
+        "rules",
+        features,
+    )
+
+
+# ------------------------------------------------------------------------------- in memory
+
+
+class DocumentFacts:
+    """A ``KnowledgeChecker`` over documents held in memory, matched by sentence embeddings of their
+    paragraphs (with the title). For evals, tests and small knowledge bases; the app uses its index."""
+
+    def __init__(self, documents: Sequence[KnowledgeFact], encoder: Encoder, max_chars: int = 700) -> None:
+        self.documents = list(documents)
+        self.encoder = encoder
+        self._owner: list[int] = []
+        passages: list[str] = []
+        for n, doc in enumerate(self.documents):
+            body = doc.document_text or doc.text
+            for para in _paragraphs(body, max_chars):
+                self._owner.append(n)
+                passages.append(f"{doc.title}. {para}")
+        self._passages = passages
+        self._vectors = encoder.embed(passages) if passages else np.zeros((0, encoder.dim), np.float32)
+
+    def lookup(self, text: str, k: int = 3) -> list[KnowledgeFact]:
+        if not self._passages:
+            return []
+        scores = self._vectors @ self.encoder.embed([text])[0]
+        out: list[KnowledgeFact] = []
+        seen: set[int] = set()
+        for j in np.argsort(-scores):
+            owner = self._owner[int(j)]
+            if owner in seen:
+                continue
+            seen.add(owner)
+            doc = self.documents[owner]
+            out.append(
+                KnowledgeFact(
+                    doc.doc_id,
+                    doc.title,
+                    doc.kind,
+                    self._passages[int(j)],
+                    float(scores[j]),
+                    doc.valid_from,
+                    doc.valid_to,
+                    doc.document_text or doc.text,
+                )
+            )
+            if len(out) == k:
+                break
+        return out
+
+
+def _paragraphs(text: str, max_chars: int) -> list[str]:
+    out: list[str] = []
+    for block in re.split(r"\n\s*\n", text):
+        block = " ".join(block.split())
+        while len(block) > max_chars:
+            cut = block.rfind(". ", 0, max_chars)
+            cut = cut + 1 if cut > max_chars // 3 else max_chars
+            out.append(block[:cut].strip())
+            block = block[cut:].strip()
+        if block:
+            out.append(block)
+    return out

@@ -1,0 +1,1122 @@
+"""Built-in scorers for the items of the default scorecard (``standard-voice``).
+
+Each scorer reads the call through ``CallView``, decides from a few named checks (``features``, the
+facts the answer rests on; calibration refits on them), and returns the answer with the evidence
+span, a confidence and a one-line rationale. Phrase lists are written for both typed text and
+lower-case, unpunctuated ASR output.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from qa_models.qa.types import Evidence, ItemResult
+from qa_models.qa.view import CallView, Gap, Match, compile_phrases
+from qa_models.scorecard import ScorecardItem
+
+if TYPE_CHECKING:
+    from qa_models.qa.scorer import QAScorer
+
+__all__ = ["BUILTIN", "ItemScorer"]
+
+ItemScorer = Callable[[CallView, ScorecardItem, "QAScorer"], ItemResult]
+
+
+def _result(
+    item: ScorecardItem,
+    answer: str,
+    confidence: float,
+    rationale: str,
+    evidence: list[Evidence],
+    features: dict[str, float],
+) -> ItemResult:
+    return ItemResult(item.id, answer, confidence, rationale, evidence, "rules", features)
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return f'"{text}"' if len(text) <= limit else f'"{text[: limit - 1]}…"'
+
+
+# ------------------------------------------------------------------------------------ greeting
+
+_NOT_A_NAME = (
+    "sorry|calling|here|happy|glad|going|just|so|really|very|not|able|afraid|looking|trying|sure|good|"
+    "great|fine|well|the|a|an|with|from|at|on|in|to|your|you|and|speaking|how|what|thank|thanks|"
+    "hello|hi|hey|please|this|that|it|we|our|one|also|now|currently|pleased|delighted|back|still|"
+    "ok|okay|right|checking|reaching|getting|available|ready|having|seeing|showing|call|customer"
+)
+_NAME = rf"(?!(?:{_NOT_A_NAME})\b)[a-z][a-z'-]+"
+_AGENT_NAME = compile_phrases(
+    rf"my name(?:'s| is) {_NAME}",
+    rf"(?:you're|you are|you've been) (?:speaking|talking|chatting|connected|through) (?:with|to) {_NAME}"
+    rf"(?= (?:speaking|here|from|at|on|in|how|what)\b|[,.!]|$)",
+    rf"(?:i'm|i am|im) {_NAME}(?= (?:and|speaking|here|from|with|at|on|how|what|i)\b|[,.!]|$)",
+    rf"(?:this is|it's|it is) {_NAME}(?= (?:speaking|here|from|with|at|on|in|how|what)\b|[,.!]|$)",
+    rf"{_NAME} (?:speaking|here)(?= [,.!]|[,.!]|$| how| what| from| at| with| on| and)",
+)
+_ORG_WORDS = (
+    r"mobile|bank|banking|energy|electric|power|gas|water|air|airlines?|airways|insurance|telecom|"
+    r"wireless|broadband|internet|cable|fibre|fiber|stream\w*|tv|media|health|care|retail|store|"
+    r"stores|shop|group|services?|financial|credit|union|utilities|motors|travel|homes?"
+)
+#: words that follow "thank you for calling" or "from" when no company name does
+_NOT_A_COMPANY = (
+    r"this|my|how|today|us|and|you|we|i|it|in|for|back|again|so|with|from|about|regarding|our|me|who|what|"
+    r"the|a|an|your|that|today's|while|during|earlier|everyone|anyone|here|now|is|are|can|may|customer|"
+    r"support|service|help|holding|waiting|being|to|on|at"
+)
+_OPENING_WORDS = (
+    r"hello|hi|hey|hiya|good|morning|afternoon|evening|thanks|thank|yes|yeah|yep|ok|okay|right|sorry|"
+    r"welcome|um|uh|er|oh|well|so|greetings|sure|great|perfect|lovely"
+)
+_COMPANY = rf"(?:the )?(?!(?:{_NOT_A_COMPANY})\b)[a-z0-9][\w&'-]*"
+_COMPANY_INTRO = compile_phrases(
+    r"(?:thank(?:s| you)(?: so much)? for (?:calling|contacting|choosing|reaching out to|reaching)"
+    r"|welcome to|you've reached|you have reached|youve reached|calling from|here at|on behalf of|"
+    rf"(?:you're|you are|youre|you've been|you have been) (?:through|connected|put through) to) {_COMPANY}",
+    # "this is Tom from Acme", "Priya here with Northwind", "you're chatting with Sam at Cobalt"
+    rf"(?:(?:this is|i'm|i am|im|my name is|my name's|it's) {_NAME}|{_NAME} (?:speaking|here)|"
+    rf"(?:speaking|chatting|talking) (?:with|to) {_NAME}) (?:from|at|with) {_COMPANY}",
+    rf"[a-z0-9][\w&'-]* (?:{_ORG_WORDS})(?: (?:customer|member|client))? (?:service|services|support|care|"
+    r"help ?desk|team|line|desk|billing)",
+    rf"[a-z0-9][\w&'-]* (?:{_ORG_WORDS})(?=,| this| my| how| you| speaking| here| and|[.!?]|$)",
+)
+#: The phone opening "Acme, Tom speaking" / "Good morning, Cobalt Bank, this is Lee": a name of one to
+#: three words ("Cirrus Air reservations") that opens the call's first agent turn and is followed by
+#: the agent's own name. Only the first turn: later ("Hi Maria, this is Tom") the word before the
+#: agent's name is the customer's.
+_PHONE_OPENING = compile_phrases(
+    r"^(?:good (?:morning|afternoon|evening)[,.!]? )?"
+    rf"(?!(?:{_OPENING_WORDS}|{_NOT_A_COMPANY})\b)[a-z0-9][\w&'-]*"
+    rf"(?: (?!(?:{_NOT_A_COMPANY})\b)[a-z0-9][\w&'-]*){{0,2}}"
+    rf"(?=,? (?:{_NAME} (?:speaking|here)|this is|my name|it's|you're (?:speaking|through|talking)))",
+)
+_HELLO = compile_phrases(
+    r"hello|hi|hey|good (?:morning|afternoon|evening)|thank(?:s| you) for (?:calling|contacting|choosing|"
+    r"reaching)|welcome"
+)
+
+
+def greeting(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult:
+    opening = view.agent[: view.options.greeting_turns]
+    later = view.agent[view.options.greeting_turns : view.options.greeting_turns + 3]
+    if not opening:
+        return _result(item, "no", 0.6, "the agent never speaks", [], {"agent_turns": 0.0})
+    names = tuple(n for n in scorer.options.company_names if n.strip())
+    company_re = (
+        compile_phrases(*(re.escape(n).replace(r"\ ", " ") for n in names)) if names else _COMPANY_INTRO
+    )
+    company = view.first(company_re, opening)
+    if company is None and not names:
+        company = view.first(_PHONE_OPENING, opening[:1])
+    agent = view.first(_AGENT_NAME, opening)
+    hello = view.first(_HELLO, opening)
+    features = {
+        "company_name": float(company is not None),
+        "agent_name": float(agent is not None),
+        "greeting_word": float(hello is not None),
+        "company_name_later": float(company is None and view.first(company_re, later) is not None),
+        "agent_name_later": float(agent is None and view.first(_AGENT_NAME, later) is not None),
+    }
+    evidence = [view.evidence(m) for m in (company, agent) if m is not None]
+    if company is not None and agent is not None:
+        return _result(
+            item,
+            "yes",
+            0.9,
+            f"company and own name given: {_quote(view.text(company.turn))}",
+            evidence,
+            features,
+        )
+    missing = " and ".join(
+        n for n, m in (("company name", company), ("agent's own name", agent)) if m is None
+    )
+    if not evidence:
+        evidence = [view.evidence(opening[0])]
+    late = features["company_name_later"] or features["agent_name_later"]
+    note = " (given later than the opening)" if late else ""
+    return _result(item, "no", 0.8, f"no {missing} in the agent's first turns{note}", evidence, features)
+
+
+# ----------------------------------------------------------------------------- verify_identity
+
+_IDENTIFIER = (
+    r"account (?:number|no|pin|password)|date of birth|birth ?date|d o b|dob|birthday|post ?code|"
+    r"zip(?: code)?|"
+    r"security (?:question|answer|word|code|pin|phrase|details)|passcode|pass code|pin(?: number)?|"
+    r"memorable (?:word|date|information)|one[- ]time (?:code|passcode|pin|password)|verification code|"
+    r"(?:the|a) (?:[\w-]+ )?code (?:i|we|that we|that i)(?:'ve| have)? (?:just )?(?:sent|texted|emailed)|"
+    r"(?:four|six|4|6)[- ]digit code|"
+    r"last (?:four|4|three|3) (?:digits|numbers)|(?:first line of )?(?:your |the )?(?:billing |home )?address"
+    r"(?: on (?:file|the account))?|full name|name on the (?:account|card|policy)|"
+    r"email (?:address )?on (?:file|"
+    r"the account)|phone number on (?:file|the account)|mother'?s maiden name|policy number|member(?:ship)? "
+    r"number|customer (?:number|id)|reference number|booking reference|order number|confirmation number|"
+    r"social security|ssn|national insurance|card number"
+)
+_VERIFY_ASK = compile_phrases(
+    # the terse ask: "Address?", "Name and date of birth?"
+    rf"(?:and |ok |okay |sure |thanks )?(?:your |the )?(?:name|{_IDENTIFIER})(?: and (?:your |the )?(?:name|"
+    rf"{_IDENTIFIER}))?(?: please)?\?",
+    rf"(?:verify|confirm|check|validate|authenticate|identify|security)\w*[^.?!]{{0,60}}(?:{_IDENTIFIER})",
+    rf"(?:can|could|may|would) (?:i|you|we) (?:please )?(?:get|have|take|give|grab|tell|read|provide|"
+    rf"start with|"
+    rf"confirm|verify)[^.?!]{{0,40}}(?:{_IDENTIFIER})",
+    rf"(?:what(?:'s| is)|and) (?:your|the) (?:{_IDENTIFIER})",
+    r"(?:verify|confirm) (?:your|the) (?:identity|account|details)",
+    r"(?:pass|answer) (?:a |some |the )?(?:quick )?security",
+    r"security (?:check|questions?|verification)",
+    r"(?:i|we)(?:'ve|ve| have|'ll|ll| will|'m going to|m going to| am going to| are going to)? (?:just |"
+    r"now )?"
+    r"(?:sent|send|texted|text|emailed|email) (?:you |over |through )?(?:a|an|the) (?:[\w-]+ )?(?:code|"
+    r"passcode|pin)",
+)
+_VERIFIED = compile_phrases(
+    r"(?:you're|you are|you've been|youve been|that's|thats) (?:now |all )?(?:verified|authenticated|"
+    r"confirmed)",
+    r"(?:that|those|everything|it) (?:all )?(?:matches|match|checks out|checked out|is correct|are correct)",
+    r"thank(?:s| you) for (?:verifying|confirming (?:that|those|your))",
+    r"(?:already|been) (?:verified|authenticated)|verified (?:through|via|in|by) the (?:app|ivr|automated|"
+    r"phone "
+    r"system|system|portal)",
+    r"(?:you're|you are) (?:logged|signed) in",
+    r"passed (?:the )?(?:security|verification)",
+)
+_DISCLOSE = compile_phrases(
+    r"(?:i can see|i see|i'm seeing|im seeing|i've pulled up|ive pulled up|i have pulled up|looking at|"
+    r"according to|it shows|it's showing|its showing|the system shows|on the system|i've found|i found) "
+    r"[^.?!]{0,40}(?:your|the) (?:account|bill|balance|charges?|payments?|plan|statement|order|booking|"
+    r"policy|"
+    r"claim|card|subscription|invoice|usage|data|line|contract|device|address|meter|reading|transactions?|"
+    r"reservation|delivery|refund|records?|history|file|direct debit|renewal)",
+    r"your (?:current |outstanding |last |latest |remaining |next |new )?(?:balance|bill|payment|statement|"
+    r"order|plan|contract|usage|due date|renewal|policy|claim|delivery|booking|reservation|refund|"
+    r"subscription"
+    r"|limit|premium|direct debit|invoice|meter reading)s? (?:is|was|were|are|shows|comes to|came to|has|"
+    r"will be|of|for|totals|ends|went|shipped|says)",
+    r"(?:there (?:is|are|was|were)|i see|i can see) (?:a |two |three |\d+ )?(?:charges?|payments?|"
+    r"transactions?|deposits?|refunds?|orders?|claims?|debits?) (?:of|for|on|from)",
+    r"(?:i've|ive|i have|i just|i'll|ill|i will|let me|i'm going to|im going to|we've|"
+    r"we have) (?:go ahead and |"
+    r"just |now )?(?:changed|change|updated|update|cancell?ed|cancel|processed|process|refunded|refund|"
+    r"credited|"
+    r"credit|reset|reversed|reverse|switched|switch|moved|move|added|add|removed|remove|applied|apply|"
+    r"upgraded|upgrade|unlocked|unlock|blocked|block|froze|freeze|frozen|rebooked|rebook|reissued|reissue|"
+    r"waived|waive|issued|issue a refund|ordered|order you|activated|activate|suspended|suspend|"
+    r"restored|restore|re-?sent|sent a replacement) (?:that|it|this|the|your|you|a|an|those)",
+    r"you (?:currently |still )?owe|you(?:'ve| have|ve) (?:used|paid|spent|been (?:charged|billed|credited|"
+    r"refunded))|you were (?:charged|billed|credited|refunded)|(?:you're|you are|youre) (?:owed|in credit|"
+    r"in arrears|behind on)",
+)
+
+
+#: "Okay, I see it." after looking the customer up: what follows is from their account.
+_SEEN = compile_phrases(
+    r"(?:yeah,? |ok,? |okay,? )?(?:i see it|i've got it up|i have it up|found it|got it up here)"
+)
+
+
+def verify_identity(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult:
+    asks = list(view.find(_VERIFY_ASK, view.agent))
+    verified = list(view.find(_VERIFIED, view.agent))
+    disclosures = sorted(
+        [
+            *view.find(_DISCLOSE, view.agent),
+            *view.find(_ACTION_NOW, view.agent),
+            *view.find(_SEEN, view.agent),
+        ],
+        key=lambda m: (m.turn, m.start),
+    )
+    # Order by turn and by place in the turn: "Thanks, that matches. I can see your bill ..." checks
+    # first; "I can see your bill ... can I take your date of birth?" discloses first.
+    checks = sorted(asks + verified, key=lambda m: (m.turn, m.start))
+    check = checks[0] if checks else None
+    first_disclosure = disclosures[0] if disclosures else None
+    checked_first = check is not None and (
+        first_disclosure is None
+        or (check.turn, check.start) < (first_disclosure.turn, first_disclosure.start)
+    )
+    features = {
+        "asked_identifier": float(bool(asks)),
+        "confirmed_verified": float(bool(verified)),
+        "disclosed_or_changed": float(bool(disclosures)),
+        "checked_before_disclosure": float(checked_first),
+    }
+    if first_disclosure is None:
+        if check is not None:
+            return _result(
+                item,
+                "yes",
+                0.75,
+                "identity checked; no account details disclosed",
+                [view.evidence(check)],
+                features,
+            )
+        return _result(
+            item, "na", 0.75, "no account-specific details were discussed or changed", [], features
+        )
+    if check is not None and checked_first:
+        return _result(
+            item,
+            "yes",
+            0.85,
+            f"identity checked ({_quote(check.text, 40)}) before account details",
+            [view.evidence(check), view.evidence(first_disclosure)],
+            features,
+        )
+    late = " (checked only afterwards)" if check is not None else ""
+    return _result(
+        item,
+        "no",
+        0.8 if check is None else 0.7,
+        f"account details disclosed or changed without verifying identity first{late}",
+        [view.evidence(first_disclosure)] + ([view.evidence(check)] if check is not None else []),
+        features,
+    )
+
+
+# ----------------------------------------------------------------------------- understand_need
+
+_RESTATE = compile_phrases(
+    r"just (?:to|so i can|so i) (?:confirm|make sure|clarify|check|be clear|understand)",
+    r"let me (?:just )?(?:make sure|confirm|recap|repeat|check i|check that i|see if i)",
+    r"if i (?:understand|understood|heard|have) (?:you|this|that|it)? ?(?:correctly|right)",
+    r"so what (?:i'm|im|i am) hearing|what you're saying is|so you're saying|so you are saying",
+    r"to (?:make sure|confirm) i (?:understand|have (?:this|that|it) right|got (?:this|that|it))",
+    r"(?:it )?sounds like (?:you|your|the)",
+    r"(?:so |okay so |ok so |alright so |right so )?you(?:'re| are) (?:calling|contacting|reaching out|"
+    r"writing|chatting) (?:about|because|regarding|since|to)",
+    r"(?:is that|is this|was that|have i got that|did i get that|have i understood that) (?:right|correct)",
+    r"(?:correct|right) me if i'?m wrong",
+    r"(?:so|okay so|ok so|alright so|right so|and) (?:you(?:'d| would) like|you want|you need|you(?:'re|"
+    r" are) "
+    r"(?:looking|hoping|wanting|trying)|your (?:issue|problem|question|concern) is|the (?:issue|problem) is|"
+    r"you(?:'ve| have) been|you were|you got|you('re| are) seeing|you noticed|you received)",
+    r"i understand (?:that )?(?:you(?:'d| would| want| need|'re| are| have|'ve| were| was| got| did| didn't| "
+    r"received| can't| cannot| haven't| paid| noticed| saw)|your \w+ (?:is|isn't|was|wasn't|has|hasn't|"
+    r"keeps))",
+    # a restatement that opens a sentence: "You'd like to move the flight to Friday, no problem."
+    r"(?:^|(?<=[.!?,]\s))(?:you(?:'d| would) like|you(?:'re| are) (?:looking|hoping|wanting|trying)) to",
+    r"you(?:'d| would) like (?:me )?to [^.?!]{3,80}\?",
+    r"am i right",
+)
+_STOP = set(
+    "the a an and or but to of for in on at is it i you my your me we our that this with was be have has "
+    "had do did so just can could would will not no yes ok okay um uh like get got about there they them "
+    "what how why when please thanks thank hi hello".split()
+)
+
+
+def _content(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9']+", text.lower()) if w not in _STOP and len(w) > 2}
+
+
+def understand_need(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult:
+    # The restatement should come before the agent acts: look in the agent's turns up to two thirds.
+    window = view.agent[: max(3, (2 * len(view.agent) + 2) // 3)]
+    phrase = view.first(_RESTATE, window[1:] or window)
+    echo: Match | None = None
+    for i in window[1:]:
+        text = view.text(i)
+        if "?" not in text:
+            continue
+        said = (
+            set().union(*(_content(view.text(c)) for c in view.customer if c < i)) if view.customer else set()
+        )
+        shared = _content(text) & said
+        if len(shared) >= 3:
+            echo = Match(i, 0, len(text), text)
+            break
+    features = {"restate_phrase": float(phrase is not None), "echo_question": float(echo is not None)}
+    if phrase is not None:
+        return _result(
+            item,
+            "yes",
+            0.85,
+            f"the agent restates the need: {_quote(view.text(phrase.turn))}",
+            [view.evidence(phrase)],
+            features,
+        )
+    if echo is not None:
+        return _result(
+            item,
+            "yes",
+            0.65,
+            "the agent asks back about the customer's own words",
+            [view.evidence(echo)],
+            features,
+        )
+    return _result(item, "no", 0.7, "the agent never restates or confirms the customer's need", [], features)
+
+
+# -------------------------------------------------------------------------------------- empathy
+
+_FEELING_STRONG = compile_phrases(
+    r"frustrat\w*|annoy\w*|angry|furious|livid|upset|ridiculous|unacceptable|outrageous|disgust\w*|"
+    r"fed up|sick (?:and tired )?of|tired of|had enough|(?:a |complete |total )?joke|nightmare|"
+    r"worried|anxious|stressed|stressful|panick\w*|scared|terrified|desperate|distress\w*|"
+    r"(?:really |so |very )?disappoint\w*|not (?:very |too |at all |so |really |that |exactly )?(?:happy|"
+    r"pleased|"
+    r"impressed|satisfied)|unhappy|dissatisfied|appalling|terrible|horrible|awful|"
+    r"useless|pathetic|waste of (?:my )?time|can(?:'t|not|t) believe|third time|fourth time|second time|"
+    r"again and again|keeps? happening|every single (?:month|time|day)|every time i (?:call|ring|phone|try|"
+    r"contact)|hung up on|nobody (?:called|helped|"
+    r"got back)|no one (?:called|helped|got back)|been (?:waiting|on hold) (?:for )?(?:ages|hours|forever|"
+    r"\w+ (?:days|weeks|hours|minutes))|losing (?:my )?(?:patience|mind)|what a mess|this is insane|"
+    r"seriously|i'm done|im done|cancel everything|inconvenien\w*|hassle|(?:such )?a pain|stuck|"
+    r"stranded|can't afford|cant afford|freaking out|concerned|concern is|embarrass\w*|humiliat\w*|"
+    # trouble and urgency people voice without naming a feeling; reviewers count it as inconvenience
+    r"keeps? (?:logging|crashing|dropping|failing|freezing|cutting|kicking|charging|happening|going)|"
+    r"(?:got|been|was|were|is) (?:stolen|hacked|scammed|lost|cancell?ed|cut off|overcharged|double charged)|"
+    r"too expensive|(?:a )?(?:bit of a )?(?:bummer|shame|pity)|fraud\w*|scam\w*|"
+    r"(?:is|it's|its) (?:urgent|an emergency)|as soon as possible|asap|(?:i|we) need (?:it|this|that) "
+    r"(?:today|tonight|now|asap|urgently)|(?:really|so|totally|completely|a bit) confused|confusing"
+)
+_EMPATHY = compile_phrases(
+    r"(?:i'm|im|i am|we're|we are) (?:so |really |very |truly |terribly |"
+    r"genuinely )?sorry(?! (?:to interrupt|"
+    r"for (?:the|your|keeping you on) (?:wait|hold)|(?:i |we )?(?:didn't|did not) (?:catch|hear|get)|can you|"
+    r"could you|what was|say again|come again))",
+    r"(?:my |our |sincere |sincerest )?apologi(?:es|ze|se)(?! for (?:the|your) (?:wait|hold))",
+    r"i (?:completely |totally |really |fully |absolutely |can )?understand(?: (?:how|why|that|your|the|what|"
+    r"this|it|you're|you are)|,|\.|$)",
+    r"i can (?:only )?(?:imagine|understand|see (?:why|how|that))",
+    r"that (?:must|would|does|will) (?:be|have been|feel|sound)",
+    r"(?:that|this|it)(?:'s| is| sounds| seems| was)(?: really| so| very| incredibly| super| such|"
+    r" definitely)? "
+    r"(?:a )?(?:frustrating|annoying|stressful|worrying|upsetting|inconvenient|awful|terrible|difficult|hard|"
+    r"pain|hassle|nightmare|not (?:ok|okay|good|great|acceptable|right|fair)|unfair|concerning|scary|"
+    r"disappointing|no fun|rough|tough)",
+    r"i hear you|hear your frustration|i get (?:it|that|why)|understandabl[ey]|totally fair|fair enough",
+    r"i know (?:how|that(?:'s| is| must)|it(?:'s| is| must)|this (?:is|has|must))",
+    r"(?:i'd|i would) (?:be|feel) (?:the same|frustrated|upset|annoyed|worried)",
+    r"not the experience (?:we|you)|shouldn't have (?:happened|had to)|should(?: not|n't) have to",
+    r"thank(?:s| you) for (?:your patience|bearing with|being (?:so )?patient|being understanding|"
+    r"raising this|letting us know|bringing this)",
+    r"i appreciate (?:your patience|you (?:bearing|being)|how)",
+    r"don't worry|no need to worry|rest assured|(?:let me|i'll|i will|i'm going to) (?:make this right|"
+    r"sort this "
+    r"out for you|get this sorted|take care of (?:this|that|it) for you)",
+)
+
+
+#: "I'm not worried", "it isn't really a hassle": a feeling the customer denies
+_NEGATED = re.compile(
+    r"(?:\bnot|n't|\bnever|\bno)\s+(?:(?:at all|really|too|that|very|so|even|a|an|the)\s+)*$", re.IGNORECASE
+)
+
+
+def empathy(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult:
+    feelings = [
+        m
+        for m in view.find(_FEELING_STRONG, view.customer)
+        if not _NEGATED.search(view.text(m.turn)[: m.start])
+    ]
+    if not feelings:
+        return _result(
+            item,
+            "na",
+            0.7,
+            "the customer expressed no frustration, worry or inconvenience",
+            [],
+            {"feelings": 0.0},
+        )
+    first = feelings[0]
+    acks = [m for m in view.find(_EMPATHY, view.agent) if m.turn > first.turn - 2]
+    features = {
+        "feelings": float(len(feelings)),
+        "acknowledged": float(bool(acks)),
+        "acknowledgements": float(len(acks)),
+    }
+    feeling_ev = view.evidence(first)
+    if acks:
+        return _result(
+            item,
+            "yes",
+            0.85 if len(feelings) > 1 or len(acks) > 1 else 0.75,
+            f"customer: {_quote(first.text, 30)}; agent: {_quote(acks[0].text, 40)}",
+            [feeling_ev, view.evidence(acks[0])],
+            features,
+        )
+    strength = 0.8 if len(feelings) > 1 else 0.6
+    return _result(
+        item,
+        "no",
+        strength,
+        f"the customer said {_quote(first.text, 30)} and the agent never acknowledged it",
+        [feeling_ev],
+        features,
+    )
+
+
+# ---------------------------------------------------------------------------- resolution_steps
+
+_ACTION_NOW = compile_phrases(
+    r"(?:i'm|im|i am|we're|we are) (?:now |just |also )?(?:adding|processing|applying|sending|resetting|"
+    r"updating|changing|cancell?ing|booking|ordering|issuing|refunding|crediting|setting up|escalating|"
+    r"submitting|arranging|scheduling|removing|reversing|waiving|unlocking|activating|transferring)",
+    r"(?:adding|applying|processing|cancell?ing|updating|changing|resetting|removing|booking|sending) "
+    r"(?:it|that|this|them|those|the \w+) (?:now|for you|right now)",
+    r"(?:it's|it is|that's|that is) (?:now )?(?:on|active|live|in place)(?= [.!]|[.!]|$)",
+)
+_ACTION_DONE = compile_phrases(
+    r"(?:i've|ive|i have|we've|weve|we have|i just|i've just|i have just|i went ahead and|"
+    r"i've gone ahead and|"
+    r"i have gone ahead and) (?:now |also |already |just )?(?:processed|issued|applied|refunded|credited|"
+    r"reset|"
+    r"sent|submitted|raised|logged|opened|escalated|booked|scheduled|arranged|cancell?ed|changed|updated|"
+    r"added|removed|activated|ordered|reversed|waived|unlocked|unblocked|replaced|rebooked|transferred|"
+    r"set up|put through|reported|blocked|frozen|froze|fixed|restored|restarted|re-?sent|emailed|texted|"
+    r"created|filed|upgraded|moved|switched|enabled|disabled|corrected|adjusted|flagged|requested|placed|"
+    r"dispatched|posted|refreshed|reprovisioned|re-?provisioned|reconnected|extended|renewed|paid|"
+    r"marked|noted|lodged|credited|booked|arranged|generated)",
+    r"(?:that's|thats|that has|it's|its|it has|this has|everything's|everything is|you're|you are|your "
+    r"\w+(?: \w+)? (?:is|has|was)|the \w+(?: \w+)? (?:is|has|was)) (?:been |now |all |already )*(?:done|"
+    r"processed|sorted|fixed|cancell?ed|set up|applied|resolved|updated|completed|all set|sorted out|"
+    r"refunded|credited|reversed|removed|activated|reset|restored|unlocked|back on|working|approved|booked|"
+    r"scheduled|arranged|submitted|raised|logged|escalated|sent|issued|dispatched|ordered|posted|paid|waived|"
+    r"cleared|lifted|re-?activated|renewed|extended|changed|moved|added|switched|put through|cancell?ed)",
+    r"(?:i've|ive|i have|we've|weve|we have|i just|i've just) (?:now |also |just )?put (?:the|your|that|this|"
+    r"it|"
+    r"a|an) (?:\w+ )?(?:through|in)",
+)
+_ACTION_PLANNED = compile_phrases(
+    r"(?:i will|i'll|ill|we will|we'll|i'm going to|im going to|i am going to|let me|i can) (?:go ahead and |"
+    r"now |just |also |personally )?(?:process|issue|refund|credit|reset|send|submit|raise|escalate|book|"
+    r"schedule|arrange|cancel|change|update|add|remove|activate|order|reverse|waive|unlock|replace|"
+    r"transfer you|set up|call you|email you|text you|fix|file|create|switch|upgrade|apply|log|open|"
+    r"put in|lodge|expedite|reship|resend|re-?send|reconnect|restore|remove)",
+    r"(?:an engineer|a technician|the engineer|the technician|a courier|the courier|our team|the team|"
+    r"a specialist|a colleague|my colleague|my manager|a manager|the \w+ team|they|we) (?:will|'ll|"
+    r"is going to|"
+    r"are going to|is booked to|is scheduled to|is due to) (?:visit|come|call|ring|be (?:in touch|there|out|"
+    r"with you)|arrive|deliver|collect|contact|email|text|get back)",
+)
+_STEPS_EXPLAINED = compile_phrases(
+    r"you can (?:also |just |always |still )?(?!(?:i|you|we|it|that)\b)[a-z]+ "
+    r"(?:it|them|that|this|the|your|a|an|in|"
+    r"on|online|at|from|through|by|with|up|for|any|our)",
+    r"(?:i'd|i would|i) (?:suggest|recommend|advise)|my (?:suggestion|recommendation|advice) (?:is|would be)",
+    r"(?:you'll|you will|youll) (?:need|want|have) to|what you(?:'ll| will)? need to do|all you (?:need|"
+    r"have) "
+    r"to do|the next steps? (?:is|are|will be)|next steps?|here's what (?:happens|will happen|you do)|"
+    r"(?:first|firstly|step one),? (?:you|go|open|tap|click|log|head)|then (?:tap|click|go|select|restart|"
+    r"open|choose|enter|toggle|turn)|go (?:in)?to (?:settings|the app|your account|my account|the website|"
+    r"our website)|tap on|click on|restart (?:your|the)|turn (?:it|the \w+|your \w+|wi-?fi) (?:off|on)|"
+    r"(?:log|sign) (?:in|into)|you can (?:also )?(?:pay|do|track|check|download|call|visit|bring|return|"
+    r"drop|use|go)|just (?:bring|send|return|drop|reply|call)|(?:you'll|you will|youll) (?:get|receive|see)",
+    # what follows, and when: "it'll show in three to five working days"
+    r"(?:it'll|it will|itll|that'll|that will|it should|that should|they'll|they will|this will|which will) "
+    r"(?:then )?(?:show|arrive|appear|reach|clear|go through|be (?:back|credited|refunded|with you|delivered|"
+    r"fixed|resolved|restored|active|there|processed|sent|updated))",
+    # an instruction that opens a sentence or follows "and"/"then": "Unplug the router, then ..."
+    r"(?:^|(?<=[.!?,;]\s)|(?<=\band\s)|(?<=\bthen\s))(?:please )?(?:go(?! ahead)|click|tap|select|choose|"
+    r"open|"
+    r"press|unplug|plug|restart|reboot|switch|turn|enter|type|log|sign|follow|visit|navigate|download|"
+    r"install|"
+    r"update|reset|remove|insert|scroll|call|bring|send|fill|complete|reply|head|pop|upload|attach|submit|"
+    r"return)\b[^.!?,;]{0,60}",
+)
+_TIMEFRAME = compile_phrases(
+    r"within (?:the next )?(?:\d+|a|an|one|two|three|four|five|six|seven|ten|fourteen|twenty[- ]four|"
+    r"forty[- ]eight|twenty-one|thirty)[- ]?(?:to[- ]\w+[- ])?(?:business |working )?(?:days?|hours?|weeks?|"
+    r"minutes?)",
+    r"(?:\d+|one|two|three|four|five|seven|ten|24|48|72)(?: to (?:\d+|\w+))?[- ](?:business |working )?"
+    r"(?:days?|hours?|weeks?)",
+    r"by (?:the end of )?(?:today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"end of (?:the )?(?:day|week)|next week|close of business|\d)",
+    r"tomorrow|later today|this (?:afternoon|evening)|next (?:week|monday|tuesday|wednesday|thursday|friday)|"
+    r"on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|next billing cycle|next bill|"
+    r"next statement",
+)
+_VAGUE = compile_phrases(
+    r"someone (?:will|should|might|may) (?:look into|get back|be in touch|contact|call|reach out)|"
+    r"(?:look into it|looking into it)|(?:can't|cannot|can not) (?:do|help) (?:anything|much)|"
+    r"nothing (?:i|we) can do|(?:you'll|you will) (?:just )?have to (?:wait|call back)|try again later"
+)
+
+
+def resolution_steps(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult:
+    done = sorted(
+        [*view.find(_ACTION_DONE, view.agent), *view.find(_ACTION_NOW, view.agent)], key=lambda m: m.turn
+    )
+    planned = list(view.find(_ACTION_PLANNED, view.agent))
+    steps = list(view.find(_STEPS_EXPLAINED, view.agent))
+    timeframe = list(view.find(_TIMEFRAME, view.agent))
+    vague = list(view.find(_VAGUE, view.agent))
+    features = {
+        "action_taken": float(len(done)),
+        "action_planned": float(len(planned)),
+        "steps_explained": float(len(steps)),
+        "time_frame": float(len(timeframe)),
+        "vague_only": float(bool(vague) and not done and not timeframe),
+    }
+    if done:
+        ev = [view.evidence(done[0])] + ([view.evidence(timeframe[0])] if timeframe else [])
+        return _result(item, "yes", 0.85, f"the agent acted: {_quote(done[0].text, 50)}", ev, features)
+    if (planned or steps) and timeframe:
+        first = (planned + steps)[0]
+        return _result(
+            item,
+            "yes",
+            0.8,
+            f"a next step with a time frame: {_quote(first.text, 40)} … {_quote(timeframe[0].text, 30)}",
+            [view.evidence(first), view.evidence(timeframe[0])],
+            features,
+        )
+    if len(steps) >= 2 or (steps and planned):
+        return _result(
+            item,
+            "yes",
+            0.65,
+            f"the agent explains the steps: {_quote(steps[0].text, 50)}",
+            [view.evidence(m) for m in steps[:2]],
+            features,
+        )
+    if planned and not vague:
+        return _result(
+            item,
+            "yes",
+            0.55,
+            f"the agent commits to an action, without a time frame: {_quote(planned[0].text, 40)}",
+            [view.evidence(planned[0])],
+            features,
+        )
+    if not vague:
+        # A question answered is a matter resolved: an information call has no other step.
+        from qa_models.qa.facts import INFORMATIVE, amounts
+
+        answers = [m for m in view.find(INFORMATIVE, view.agent)]
+        priced = [i for i in view.agent if amounts(view.text(i))]
+        if len(answers) + len(priced) >= 3:
+            first = (
+                answers[0]
+                if answers
+                else Match(priced[0], 0, len(view.text(priced[0])), view.text(priced[0]))
+            )
+            features["information_given"] = float(len(answers) + len(priced))
+            return _result(
+                item,
+                "yes",
+                0.55,
+                "the agent answered the customer's questions",
+                [view.evidence(first)],
+                features,
+            )
+    if vague:
+        return _result(
+            item,
+            "no",
+            0.75,
+            f"only a vague next step: {_quote(vague[0].text, 50)}",
+            [view.evidence(vague[0])],
+            features,
+        )
+    ev = [view.evidence(steps[0])] if steps else []
+    return _result(
+        item, "no", 0.65, "no concrete step taken or explained, no next step with a time frame", ev, features
+    )
+
+
+# ------------------------------------------------------------------------------- hold_etiquette
+
+_HOLD_WORDS = compile_phrases(
+    r"(?:put|place|pop|keep) you on (?:a )?(?:brief |quick |short |small )?hold|on hold|hold (?:for|on|"
+    r"the line)"
+    r"|(?:can|could|would|will) you (?:please )?(?:hold|bear with me|hang on|give me)|bear with me|"
+    r"one (?:moment|second|sec|minute)|just a (?:moment|second|sec|minute|tick)|give me (?:a|one|two|a few|"
+    r"just a) (?:moment|second|sec|minute|tick)s?|let me (?:just )?(?:check|look|pull|have a look|find|see|"
+    r"go and|dig|investigate|confirm|speak|ask)|hang (?:on|tight)|(?:mind|okay|ok|alright) if i (?:put|"
+    r"place)",
+    r"(?:take|need|give me|have) (?:just )?(?:a|one|two|three|a few|a couple(?: of)?|few) (?:more )?"
+    r"(?:moments?|minutes?|mins?|seconds?|secs?)",
+    r"while i (?:quickly )?(?:check|look|find|pull|confirm|speak|ask|run|see|get|go|contact|call|review|"
+    r"investigate|dig|search|consult|verify|chat|reach out|escalate|raise|process|sort|set)",
+    r"(?:i'll|ill|i will|i'm going to|im going to|i am going to|i need to|i just need to) (?:just |quickly |"
+    r"now )?(?:check|look|find|pull|confirm|speak|ask|consult|dig|investigate|have a look|run|contact|"
+    r"reach out)",
+    r"check (?:with|in with) (?:my|our|the|a) (?:\w+ )?(?:team|colleague|manager|supervisor|department)",
+)
+_HOLD_ASK = compile_phrases(
+    r"(?:may|can|could|might) i (?:please )?(?:put|place|pop|have you|ask you to)",
+    r"(?:is it|would it be|will it be|would that be|is that) (?:ok|okay|alright|all right|fine|good)",
+    r"do you mind|would you mind|(?:are you )?(?:ok|okay|alright|all right|happy) (?:to|with|if)",
+    r"(?:can|could|would|will) you (?:please )?(?:hold|bear with me|hang on|give me)",
+    r"mind if i|if you don't mind|if you dont mind|if that's (?:ok|okay|alright|all right)|"
+    r"with your permission",
+    r"(?:hold|moment|minute|second|check)[^.?!]{0,30}\?",
+)
+_HOLD_THANKS = compile_phrases(
+    r"thank(?:s| you)(?: so much| very much| again)? (?:for|so much for) (?:holding|waiting|your patience|"
+    r"being "
+    r"(?:so )?patient|bearing with me|hanging on|hanging in|the wait|your time while|staying on)",
+    r"(?:i |really )?appreciate (?:your patience|you (?:holding|waiting|bearing))",
+    r"thanks for (?:that|the) (?:wait|hold)",
+)
+_HOLD_SORRY = compile_phrases(
+    r"sorry (?:for|about) (?:the|that|keeping you|your) (?:\w+ )?(?:wait|hold|delay)"
+)
+_CUSTOMER_PAUSE = compile_phrases(
+    r"hold on|one (?:sec|second|moment|minute)|let me (?:find|grab|get|check|look|see)|give me a (?:sec|"
+    r"second|"
+    r"moment|minute)|just a (?:sec|second|moment|minute)|hang on"
+)
+
+
+_EXPLICIT_HOLD = compile_phrases(
+    r"(?:put|place|pop|keep) you on (?:a )?(?:\w+ )?hold|(?:can|could|would|will) you (?:please )?(?:hold|"
+    r"bear "
+    r"with me|hang on)|(?:mind|okay|ok|alright) if i (?:put|place)"
+)
+
+
+def _holds(view: CallView) -> list[tuple[Gap, int | None]]:
+    """The agent's holds: silences of at least the hold gap that the agent ends (and that did not
+    follow the customer asking for a moment), with the agent turn that announced each, if any."""
+    threshold = view.options.chat_hold_gap_s if view.is_text else view.options.hold_gap_s
+    out: list[tuple[Gap, int | None]] = []
+    for gap in view.gaps():
+        if view.turns[gap.after].speaker != "agent":
+            continue
+        # A hold the agent asked for explicitly ("can I put you on hold?") counts when shorter too.
+        explicit = view.first(_EXPLICIT_HOLD, view.agent_before(gap.after, 2)) is not None
+        if gap.seconds < (threshold / 2 if explicit else threshold):
+            continue
+        before = view.turns[gap.before]
+        if before.speaker == "customer" and view.first(_CUSTOMER_PAUSE, [gap.before]) is not None:
+            continue
+        announce = next(
+            (
+                a
+                for a in reversed(view.agent_before(gap.after, 2))
+                if view.first(_HOLD_WORDS, [a]) is not None
+            ),
+            None,
+        )
+        out.append((gap, announce))
+    if not out and not view.timed:
+        # No timings: only explicit holds are visible.
+        for m in view.find(compile_phrases(r"(?:put|place|pop) you on (?:a )?(?:\w+ )?hold"), view.agent):
+            after = view.agent_after(m.turn, 1)
+            out.append((Gap(m.turn, after[0] if after else m.turn, 0.0), m.turn))
+    return out
+
+
+def hold_etiquette(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult:
+    holds = _holds(view)
+    if not holds:
+        return _result(item, "na", 0.75, "no hold or long silence on the call", [], {"holds": 0.0})
+    asked = thanked = sorry = 0
+    evidence: list[Evidence] = []
+    problems: list[str] = []
+    for gap, announce in holds:
+        ask_turns = view.agent_before(gap.after, 2)
+        ask = view.first(_HOLD_ASK, ask_turns) if announce is not None else None
+        after = [gap.after, *view.agent_after(gap.after, 1)]
+        thanks = view.first(_HOLD_THANKS, after)
+        apology = view.first(_HOLD_SORRY, after) if thanks is None else None
+        asked += ask is not None
+        thanked += thanks is not None
+        sorry += apology is not None
+        evidence.append(view.evidence(ask or (announce if announce is not None else gap.before)))
+        evidence.append(view.evidence(thanks or apology or gap.after))
+        when = f"{gap.seconds:.0f} s silence" if gap.seconds else "hold"
+        if announce is None:
+            problems.append(f"{when} without a word to the customer")
+        elif ask is None:
+            problems.append(f"{when} announced but the customer was not asked")
+        if thanks is None and apology is None:
+            problems.append(f"no thanks after the {when}")
+    n = len(holds)
+    features = {
+        "holds": float(n),
+        "announced": float(sum(a is not None for _, a in holds)) / n,
+        "asked": asked / n,
+        "thanked": thanked / n,
+        "apologised_only": sorry / n,
+        "longest_s": max(g.seconds for g, _ in holds),
+    }
+    if not problems:
+        conf = 0.85 if thanked == n else 0.65
+        return _result(item, "yes", conf, f"asked before and thanked after {n} hold(s)", evidence, features)
+    return _result(item, "no", 0.75 if len(problems) > 1 else 0.65, "; ".join(problems), evidence, features)
+
+
+# -------------------------------------------------------------------------------------- courtesy
+
+_RUDE_STRONG = compile_phrases(
+    r"(?:that's|thats|that is|it's|its) not my (?:problem|fault|job|concern)|not my problem|"
+    r"(?:it's|its|that's|thats|it is) (?:your|all your) (?:own )?fault|your own fault|that's on you|"
+    r"calm down|you need to (?:listen|calm|relax|stop)|listen to me|are you (?:even )?listening|"
+    r"you(?:'re| are|re) not listening|you (?:don't|dont|never) listen|"
+    r"did you (?:even|not) (?:read|listen|check)|do you (?:even )?(?:understand|know how)|you people|"
+    r"(?:i'm|im|i am) not going to (?:repeat|say)|i (?:already|just) (?:told you|said)|i already explained|"
+    r"(?:i've|ive|i have) (?:already )?(?:told|explained (?:this|it|that) to) you (?:\w+ times|already|twice|"
+    r"before)|as i (?:already|just) (?:said|told you|explained)|as i (?:said|told you|explained) (?:already|"
+    r"twice)|"
+    r"how many times|not rocket science|clearly you|you clearly|whatever(?=\s*[,.!]|\s*$)|deal with it|"
+    r"tough luck|"
+    r"stop (?:interrupting|shouting|yelling)|i don't have (?:all day|time for)|i dont have (?:all day|time)|"
+    r"that's a you problem|you should(?:'ve| have|ve) (?:read|known|checked|paid|called|listened|looked|"
+    r"asked|kept|noticed|thought|been more careful)|you shouldn't have (?:done|used|clicked|given|shared|let|"
+    r"ignored)|if you had (?:read|paid|listened|checked)|it's not that hard|it is not that hard|seriously\?|"
+    r"not my department|go somewhere else|take it or leave it|nothing (?:more )?i can do about it|"
+    r"stupid|dumb|idiot\w*|what's wrong with you|whats wrong with you|shut up|i (?:don't|dont) care|"
+    r"i couldn't care less|not my issue"
+)
+_RUDE_WEAK = compile_phrases(
+    r"there's nothing (?:i|we) can do|there is nothing (?:i|we) can do|i can't help you|i cannot help you|"
+    r"that's (?:just )?(?:the|our) policy|it is what it is|i don't know what (?:else )?to tell you|"
+    r"you'll just have to|as (?:i|we) (?:said|mentioned|explained)(?: (?:before|earlier))?|"
+    r"like i (?:said|told you)|as i told you|obviously|again,? (?:the|i|you)|look,|listen,|um,? no|no no no|"
+    r"ugh|fine,? whatever"
+)
+_CUT_OFF = re.compile(r"(?:--|—|–|\.\.\.|…)\s*$")
+
+
+def _interruptions(view: CallView) -> list[int]:
+    """Agent turns that start while the customer is still talking and cut the customer off."""
+    out = []
+    for i in view.agent:
+        prev = [c for c in view.customer if c < i]
+        if not prev:
+            continue
+        c = prev[-1]
+        if c != i - 1:
+            continue
+        overlap = view.turns[c].end - view.turns[i].start
+        cut = bool(_CUT_OFF.search(view.turns[c].text))
+        if (view.timed and overlap > 0.4 and cut) or overlap > 1.5 or (not view.timed and cut):
+            out.append(i)
+    return out
+
+
+def courtesy(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult:
+    # "it's not a stupid question at all": a denial is not an insult
+    strong = [
+        m for m in view.find(_RUDE_STRONG, view.agent) if not _NEGATED.search(view.text(m.turn)[: m.start])
+    ]
+    weak = [m for m in view.find(_RUDE_WEAK, view.agent) if not _NEGATED.search(view.text(m.turn)[: m.start])]
+    interrupts = _interruptions(view)
+    features = {"rude": float(len(strong)), "curt": float(len(weak)), "interruptions": float(len(interrupts))}
+    if strong:
+        return _result(
+            item,
+            "no",
+            0.85,
+            f"rude or blaming language: {_quote(strong[0].text)}",
+            [view.evidence(m) for m in strong[:3]],
+            features,
+        )
+    if interrupts and (len(interrupts) >= 2 or weak):
+        return _result(
+            item,
+            "no",
+            0.7,
+            f"the agent talked over the customer {len(interrupts)} time(s)",
+            [view.evidence(i) for i in interrupts[:3]],
+            features,
+        )
+    if len(weak) >= 2:
+        return _result(
+            item,
+            "no",
+            0.6,
+            f"dismissive language: {_quote(weak[0].text)}, {_quote(weak[1].text)}",
+            [view.evidence(m) for m in weak[:3]],
+            features,
+        )
+    if interrupts:
+        return _result(
+            item, "no", 0.55, "the agent talked over the customer", [view.evidence(interrupts[0])], features
+        )
+    conf = 0.7 if weak else 0.85
+    return _result(
+        item, "yes", conf, "no rude, dismissive or blaming language; no talking over", [], features
+    )
+
+
+# ---------------------------------------------------------------------- no_sensitive_data_spoken
+
+_DIGIT_WORDS = {
+    "zero": "0",
+    "oh": "0",
+    "o": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "for": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "to": "2",
+    "too": "2",
+}
+_DIGIT_RUN = re.compile(r"\d(?:[\s-]*\d){12,18}")
+_WORD_TOKEN = re.compile(r"[a-z]+|\d+", re.IGNORECASE)
+_SECRET = compile_phrases(
+    r"(?:your|the) (?:(?:new|temporary|temp|current|old|one[- ]time|default|online|account|login) )*"
+    r"(?:password|passcode|pass code|pin|pin code|security (?:answer|word|code)|memorable word|cvv|cvc|"
+    r"security number)(?: (?:on|for) (?:the|your) (?:account|file|card|profile))?(?: is|'s|:| will be|"
+    r" would be|"
+    r" has been set to| was set to)"
+    r"(?! (?:sent|being|going|now|reset|set|changed|expired|correct|incorrect|wrong|required|needed|the same|"
+    r"case|not|valid|invalid|locked|on its way|in|emailed|texted|at least|too|only|\d+ (?:digits?|characters?"
+    r"|letters?)))\s*(?:[\"'][^\"']{2,40}[\"']|(?=[\w@#$%!*-]*\d)[\w@#$%!*-]+|"
+    r"(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine) ?){3,})",
+    # a code read out a few words after naming it: "a temporary pin ... it's three nine zero one one seven"
+    r"(?:password|passcode|pin|pin code|security code)[^.?!]{0,50}(?:it's|its|it is|is|:) "
+    r"(?:\d{4,}|(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine) ?){4,})",
+    r"(?:mother'?s maiden name|security answer|answer to (?:your|the) security question|first pet|"
+    r"place of birth)(?: (?:on file|we have|i have|it says))? (?:is|was|says|shows)"
+    r"(?! (?:correct|right|wrong|incorrect|not|needed|required))\s*[\"']?\w+",
+    r"\[(?:CARD_NUMBER|US_SSN|CARD_SECURITY_CODE|PASSWORD)\]",
+    r"(?:security code|cvv|cvc|three digit code) (?:is|of|on the back is) \d{3,4}",
+)
+
+
+def _spoken_digits(text: str) -> str:
+    """Runs of digits said as words ("four one one one") or typed, joined: "4111"."""
+    out: list[str] = []
+    run = ""
+    for token in _WORD_TOKEN.findall(text.lower()):
+        if token.isdigit():
+            run += token
+        elif token == "double" or token == "triple":
+            run += "*" if token == "double" else "**"
+        elif token in _DIGIT_WORDS and (token not in ("to", "too", "for", "o") or run):
+            digit = _DIGIT_WORDS[token]
+            while run.endswith("*"):
+                run = run[:-1] + digit
+                digit += _DIGIT_WORDS[token]
+            run += digit
+        else:
+            if run:
+                out.append(run.replace("*", ""))
+            run = ""
+    if run:
+        out.append(run.replace("*", ""))
+    return " ".join(out)
+
+
+_CARD_WORDS = compile_phrases(
+    r"card|visa|mastercard|master card|amex|american express|discover|debit|credit|cc"
+)
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for k, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if k % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _card_like(digits: str, about_cards: bool) -> bool:
+    return 13 <= len(digits) <= 19 and (about_cards or _luhn(digits))
+
+
+def no_sensitive_data_spoken(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult:
+    found: list[Match] = []
+    for i in view.agent:
+        text = view.text(i)
+        # A card number passes the Luhn check, or is said as one ("the card number is ..."): a
+        # reference or phone number of the same length is neither.
+        about_cards = _CARD_WORDS.search(text) is not None
+        m = next(
+            (m for m in _DIGIT_RUN.finditer(text) if _card_like(re.sub(r"\D", "", m.group(0)), about_cards)),
+            None,
+        )
+        if m is not None:
+            found.append(Match(i, m.start(), m.end(), m.group(0)))
+            continue
+        if any(_card_like(run, about_cards) for run in _spoken_digits(text).split()):
+            found.append(Match(i, 0, len(text), text))
+    secrets = list(view.find(_SECRET, view.agent))
+    features = {"card_numbers": float(len(found)), "secrets": float(len(secrets))}
+    hits = found + secrets
+    if hits:
+        what = "a complete card number" if found else "a password, code or security answer"
+        return _result(
+            item,
+            "no",
+            0.85,
+            f"the agent read out {what}: {_quote(hits[0].text, 40)}",
+            [view.evidence(m) for m in hits[:3]],
+            features,
+        )
+    return _result(
+        item, "yes", 0.85, "no complete card number, password or security answer read out", [], features
+    )
+
+
+# ----------------------------------------------------------------------------------- closing part
+
+_CONFIRM = compile_phrases(
+    r"(?:so,? )?to (?:recap|summari[sz]e|sum up|sum things up|confirm)|just to (?:recap|summari[sz]e|confirm|"
+    r"let you know)|in summary|quick summary|(?:so|okay so|ok so|alright so|right so|and so),? (?:i've|ive|"
+    r"we've|"
+    r"that's|thats|your|you'll|you will|you're|you are|the)|(?:you're|you are|youre) (?:all|now) (?:set|"
+    r"sorted|"
+    r"good|done)|all set|(?:that's|thats|that is|it's|its|everything's|everything is|this is) (?:all |now |"
+    r"been )*"
+    r"(?:done|sorted|fixed|taken care of|processed|resolved|complete|completed|in place|cancell?ed|updated|"
+    r"working)|(?:does|did|has) (?:that|this) (?:answer|solve|resolve|fix|help|sort|take care of|clear)|"
+    r"have i (?:answered|resolved|solved|helped|fixed|sorted)|is (?:that|everything|it|"
+    r"this) (?:all )?(?:resolved|"
+    r"sorted|clear|working|ok now|okay now|fixed|showing|clearer)|(?:is it|is that|are you) (?:working|happy|"
+    r"sorted|ok|okay|all good)(?: now| with)?|should (?:now )?be (?:all )?(?:good|fixed|working|sorted|"
+    r"resolved|"
+    r"back|showing|updated|active)|(?:so )?you(?:'ll| will) (?:see|receive|get|have)|(?:you|your \w+) should "
+    r"(?:now )?(?:see|receive|get|have|be)|(?:is|was) that (?:helpful|what you needed)|that should (?:do it|"
+    r"fix|"
+    r"sort|take care)|"
+    # "that's your refund processed", "that's the address updated now"
+    r"(?:that's|thats|that is) (?:your|the|those|it) [^.?!]{1,40}?(?:done|sorted|fixed|cancell?ed|updated|"
+    r"booked|"
+    r"processed|changed|set up|reset|applied|added|removed|refunded|credited|in place|arranged|activated)"
+)
+_FURTHER = compile_phrases(
+    r"anything else|any(?:thing)? other (?:questions?|issues?|concerns?|way|thing)|something else|"
+    r"anything more|"
+    r"any (?:more|further) questions|else (?:i|we) can (?:help|do|assist|look)|(?:help|assist) (?:you )?with "
+    r"anything|is there (?:more|anything)|what else can (?:i|we)|further (?:help|assistance|questions)|"
+    r"any(?:thing)? (?:else )?i can (?:help|assist|do)|(?:can|could|may) i help (?:you )?with anything|"
+    r"(?:is|was) (?:that|there) (?:everything|all)(?! (?:correct|right|ok|okay|clear|good|fine|working|"
+    r"sorted|"
+    r"done|set|of|the|your|in|on|there|showing|matching|accurate|fixed|resolved|updated))|"
+    r"will that be (?:all|everything)|anything further|(?:any|anything) (?:other|more) (?:questions?|i can)"
+)
+_THANKS = compile_phrases(
+    r"thank(?:s| you)(?! for (?:holding|waiting|your patience|bearing|hanging))|cheers|(?:i |we )?appreciate "
+    r"(?:you|your) (?:calling|call|time|business|patience|understanding)"
+)
+_GOODBYE = compile_phrases(
+    r"have a (?:\w+ )?(?:day|one|evening|afternoon|morning|night|weekend|week|rest of)|take care|goodbye|"
+    r"good bye|"
+    r"bye(?:-bye| now| bye)?|all the best|enjoy (?:your|the)|speak soon|talk soon|good night|have a good|"
+    r"best wishes|stay safe|kind regards|cheers"
+)
+
+
+def _closing_turns(view: CallView) -> list[int]:
+    return view.agent[-view.options.closing_turns :]
+
+
+def confirm_resolution(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult:
+    start = len(view.agent) // 2
+    tail = view.agent[start:] if len(view.agent) > 2 else view.agent
+    found = list(view.find(_CONFIRM, tail))
+    features = {"confirmations": float(len(found))}
+    if found:
+        best = found[-1]
+        return _result(
+            item,
+            "yes",
+            0.8 if len(found) > 1 else 0.7,
+            f"the agent confirms the outcome: {_quote(best.text, 50)}",
+            [view.evidence(best)],
+            features,
+        )
+    return _result(
+        item, "no", 0.7, "no summary of what was done and no check that the issue is resolved", [], features
+    )
+
+
+def offer_further_help(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult:
+    start = len(view.agent) // 3
+    found = view.first(_FURTHER, view.agent[start:] or view.agent)
+    features = {"offered": float(found is not None)}
+    if found is not None:
+        return _result(
+            item,
+            "yes",
+            0.9,
+            f"the agent offers more help: {_quote(found.text)}",
+            [view.evidence(found)],
+            features,
+        )
+    return _result(item, "no", 0.8, "the agent never asks whether there is anything else", [], features)
+
+
+_FAREWELL_THANKS = compile_phrases(
+    r"thank(?:s| you)(?: so much| very much| again)? for (?:your patience|being (?:so )?patient|"
+    r"bearing with (?:me|us))"
+)
+
+
+_CALL_THANKS = compile_phrases(
+    r"thank(?:s| you)(?: so much| very much)? (?:for (?:calling|contacting|choosing|chatting|reaching|"
+    r"your call|your time|your business|being (?:with|a)|getting in touch|ringing|your patience today|"
+    r"bearing with)|again)"
+)
+
+
+def closing(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult:
+    turns = _closing_turns(view)
+    if not turns:
+        return _result(item, "no", 0.6, "the agent never speaks", [], {"thanks": 0.0, "goodbye": 0.0})
+    last_agent = view.agent[-1]
+    # A bare "Thanks." mid-call acknowledges an answer; before the last turn only a thanks for the
+    # call itself ("thanks for calling", "for your time") belongs to the closing.
+    closing_thanks = {m.turn for m in view.find(_CALL_THANKS, turns)}
+    thanks = [m for m in view.find(_THANKS, turns) if m.turn == last_agent or m.turn in closing_thanks]
+    goodbye = list(view.find(_GOODBYE, turns))
+    if not thanks:
+        # "Thanks for your patience today, take care": in the farewell itself it thanks the customer.
+        farewell = [g for g in goodbye if g.turn == last_agent]
+        thanks = [
+            m for m in view.find(_FAREWELL_THANKS, [last_agent]) if farewell and farewell[-1].start > m.start
+        ]
+    customer_after = sum(1 for c in view.customer if c > last_agent)
+    features = {
+        "thanks": float(bool(thanks)),
+        "goodbye": float(bool(goodbye)),
+        "customer_spoke_last": float(customer_after > 0),
+    }
+    if thanks:
+        ev = [view.evidence(thanks[-1])] + ([view.evidence(goodbye[-1])] if goodbye else [])
+        conf = 0.85 if goodbye else 0.7
+        return _result(
+            item,
+            "yes",
+            conf,
+            f"the agent thanks the customer: {_quote(view.text(thanks[-1].turn), 60)}",
+            ev,
+            features,
+        )
+    ev = [view.evidence(last_agent)]
+    why = "the call ends without the agent thanking the customer"
+    if goodbye:
+        why = "a goodbye but no thanks"
+    return _result(item, "no", 0.75, why, ev, features)
+
+
+def _accurate_information(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult:
+    from qa_models.qa.facts import check_facts
+
+    return check_facts(view, item, scorer.knowledge)
+
+
+BUILTIN: dict[str, ItemScorer] = {
+    "greeting": greeting,
+    "verify_identity": verify_identity,
+    "understand_need": understand_need,
+    "empathy": empathy,
+    "accurate_information": _accurate_information,
+    "resolution_steps": resolution_steps,
+    "hold_etiquette": hold_etiquette,
+    "courtesy": courtesy,
+    "no_sensitive_data_spoken": no_sensitive_data_spoken,
+    "confirm_resolution": confirm_resolution,
+    "offer_further_help": offer_further_help,
+    "closing": closing,
+}

@@ -1,0 +1,1190 @@
+"""The built-in scorers of the default scorecard, item by item: for each item a clear positive, at
+least two different negatives and (where the item allows it) an ``na`` dialogue, in typed text and in
+lower-case unpunctuated ASR text, on voice calls with turn times and on chat. Every answer's evidence
+must point at the turn (and the span inside it) that justifies it."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from qa_models import DocumentFacts, KnowledgeFact, QAScorer
+from qa_models.qa import ItemResult, QAOptions
+from qa_models.tagger import TagInput
+from tests.fakes import HashingEncoder
+from tests.qa_models.dialogues import CARD, dialogue, score_item, turn_of
+
+
+def evidence_at(result: ItemResult, call: TagInput, turn: int, phrase: str | None = None) -> None:
+    """``result`` has evidence on ``turn`` whose span is the turn's own text (and covers ``phrase``)."""
+    found = [e for e in result.evidence if e.turn == turn]
+    assert found, f"no evidence on turn {turn}: {turn_of(result)} ({result.rationale})"
+    text = call.turns[turn].text
+    for e in found:
+        assert text[e.start_char : e.end_char] == e.text, e
+        assert e.speaker == call.turns[turn].speaker
+    if phrase is not None:
+        at = text.lower().index(phrase.lower())
+        end = at + len(phrase)
+        assert any(e.start_char < end and at < e.end_char for e in found), (phrase, found)
+
+
+def check(call: TagInput, item_id: str, answer: str, scorer: QAScorer | None = None) -> ItemResult:
+    result = score_item(call, item_id, scorer)
+    assert result.answer == answer, f"{item_id}: {result.answer} ({result.rationale})"
+    assert 0.0 < result.confidence <= 1.0
+    assert result.rationale
+    return result
+
+
+def test_every_default_item_has_a_builtin_scorer() -> None:
+    from qa_models.qa.rules import BUILTIN
+
+    assert {i.id for i in CARD.items} <= set(BUILTIN)
+
+
+# ------------------------------------------------------------------------------------ greeting
+
+
+def test_greeting_yes_company_and_own_name_in_the_first_turn() -> None:
+    call = dialogue(
+        "A: Thank you for calling Brightline Mobile, my name is Dana. How can I help you today?",
+        "C: Hi Dana, I've got a question about my bill.",
+    )
+    r = check(call, "greeting", "yes")
+    evidence_at(r, call, 0, "Brightline Mobile")
+    evidence_at(r, call, 0, "Dana")
+
+
+def test_greeting_yes_asr_text() -> None:
+    call = dialogue(
+        "A: good morning thanks for calling northwind energy you're speaking with priya how can i help",
+        "C: morning um yeah i'm moving house next week",
+    )
+    r = check(call, "greeting", "yes")
+    evidence_at(r, call, 0, "northwind")
+    evidence_at(r, call, 0, "priya")
+
+
+def test_greeting_yes_names_across_the_first_two_agent_turns() -> None:
+    call = dialogue(
+        "A: Harbor Insurance, good afternoon.",
+        "C: Hello? Is this claims?",
+        "A: Yes it is, this is Marco speaking. How can I help?",
+        "C: I need to report a burst pipe.",
+    )
+    r = check(call, "greeting", "yes")
+    evidence_at(r, call, 0, "Harbor Insurance")
+    evidence_at(r, call, 2, "Marco")
+
+
+def test_greeting_yes_on_chat() -> None:
+    call = dialogue(
+        "A: Hi there! Welcome to Skyway Airlines support, I'm Alex. What can I do for you today?",
+        "C: my flight got cancelled",
+        channel="chat",
+    )
+    r = check(call, "greeting", "yes")
+    evidence_at(r, call, 0, "Skyway Airlines")
+    evidence_at(r, call, 0, "Alex")
+
+
+def test_greeting_yes_with_the_configured_company_name() -> None:
+    call = dialogue(
+        "A: hi you're through to acme my name's jo what can i do for you",
+        "C: hi jo i need a new router",
+    )
+    r = check(call, "greeting", "yes", QAScorer(QAOptions(company_names=("Acme",))))
+    evidence_at(r, call, 0, "acme")
+    evidence_at(r, call, 0, "jo")
+
+
+def test_greeting_no_without_the_company_name() -> None:
+    call = dialogue(
+        "A: Hi, this is Dana, how can I help you today?",
+        "C: Hi, I'd like to check my balance.",
+        "A: Sure, happy to help with that.",
+    )
+    r = check(call, "greeting", "no")
+    assert "company name" in r.rationale
+    evidence_at(r, call, 0, "Dana")
+
+
+def test_greeting_no_without_the_agents_own_name() -> None:
+    call = dialogue(
+        "A: thank you for calling brightline mobile how can i help",
+        "C: yeah hi my phone won't connect to the network",
+        "A: okay no problem let's have a look",
+    )
+    r = check(call, "greeting", "no")
+    assert "own name" in r.rationale
+    evidence_at(r, call, 0, "brightline mobile")
+
+
+def test_greeting_no_when_the_agent_skips_it() -> None:
+    call = dialogue(
+        "A: Yeah, what's the account number?",
+        "C: Uh, it's 4471 2290.",
+        "A: Okay. What's the problem?",
+    )
+    r = check(call, "greeting", "no")
+    evidence_at(r, call, 0)
+
+
+def test_greeting_no_when_the_names_come_only_later() -> None:
+    call = dialogue(
+        "A: Hello?",
+        "C: Hi, is this the billing line?",
+        "A: Yes, go ahead.",
+        "C: I was charged twice.",
+        "A: Sorry, I should have said, this is Kim at Brightline Mobile billing.",
+    )
+    r = check(call, "greeting", "no")
+    assert "later" in r.rationale
+    assert r.features["agent_name_later"] == 1.0
+
+
+# ----------------------------------------------------------------------------- verify_identity
+
+
+def test_verify_identity_yes_identifiers_before_account_details() -> None:
+    call = dialogue(
+        "A: Thanks for calling Brightline Mobile, my name is Dana.",
+        "C: Hi, I want to know why my bill is so high this month.",
+        "A: I can help with that. Can I get your account number and date of birth, please?",
+        "C: Sure, 5550123, and the 3rd of March 1985.",
+        "A: Thank you, that all matches. I can see your bill this month includes roaming charges of $30.",
+        "C: Oh, that was my trip to Spain.",
+    )
+    r = check(call, "verify_identity", "yes")
+    evidence_at(r, call, 2, "account number")
+    evidence_at(r, call, 4, "I can see your bill")
+    assert turn_of(r)[0] == 2
+
+
+def test_verify_identity_yes_asr_address_and_dob() -> None:
+    call = dialogue(
+        "A: northwind energy this is priya",
+        "C: hi i think my last meter reading was wrong",
+        "A: okay before i go into the account could i take the first line of your address and your date of"
+        " birth please",
+        "C: twelve elm road and fourth of june seventy nine",
+        "A: lovely thank you thats all matches so looking at the account the last meter reading was on the"
+        " second",
+    )
+    r = check(call, "verify_identity", "yes")
+    evidence_at(r, call, 2, "address")
+
+
+def test_verify_identity_yes_one_time_code_on_chat() -> None:
+    call = dialogue(
+        "A: Hi, you're chatting with Sam at Cobalt Bank.",
+        "C: I need to change the address on my account.",
+        "A: Sure. I've just sent a six-digit code to the mobile number on file, could you type it here?",
+        "C: 604 118",
+        "A: Thanks, you're verified. I've updated the address on your account to 9 Hill Street.",
+        channel="chat",
+    )
+    r = check(call, "verify_identity", "yes")
+    evidence_at(r, call, 2, "sent a six-digit code")
+    evidence_at(r, call, 4, "updated the address")
+
+
+def test_verify_identity_no_when_details_are_disclosed_without_a_check() -> None:
+    call = dialogue(
+        "A: Brightline Mobile, Jordan speaking.",
+        "C: Hi, how much do I owe at the moment?",
+        "A: Let me look. I can see your account has a balance of $120.40, due on the 14th.",
+        "C: Okay, thanks.",
+    )
+    r = check(call, "verify_identity", "no")
+    evidence_at(r, call, 2, "I can see your account")
+    assert turn_of(r) == [2]
+
+
+def test_verify_identity_no_when_the_change_comes_before_the_check() -> None:
+    call = dialogue(
+        "A: cobalt bank this is lee",
+        "C: yeah i moved can you change my address to 14 park lane",
+        "A: no problem ive updated the address on your account to 14 park lane",
+        "C: great",
+        "A: and just for our records can i take your date of birth",
+        "C: first of may ninety",
+    )
+    r = check(call, "verify_identity", "no")
+    assert "afterwards" in r.rationale
+    assert turn_of(r)[0] == 2
+    evidence_at(r, call, 2, "updated the address")
+    evidence_at(r, call, 4, "date of birth")
+
+
+def test_verify_identity_na_when_no_account_is_involved() -> None:
+    call = dialogue(
+        "A: Thanks for calling Brightline Mobile, this is Dana.",
+        "C: Hi, what time does your store on Main Street close on Saturdays?",
+        "A: Our Main Street store is open until 6 pm on Saturdays.",
+        "C: Great, thanks!",
+        "A: You're welcome, have a good day.",
+    )
+    r = check(call, "verify_identity", "na")
+    assert r.evidence == []
+
+
+def test_verify_identity_na_general_plan_question_in_asr() -> None:
+    call = dialogue(
+        "A: brightline mobile you're speaking with tom",
+        "C: hi yeah i'm thinking of switching to you what plans do you have",
+        "A: sure so we've got the unlimited plan at forty five a month and the basic at twenty",
+        "C: okay cool i'll have a think",
+    )
+    check(call, "verify_identity", "na")
+
+
+# ----------------------------------------------------------------------------- understand_need
+
+
+def test_understand_need_yes_explicit_restatement() -> None:
+    call = dialogue(
+        "A: Thank you for calling Brightline Mobile, this is Dana.",
+        "C: Hi, I was charged twice for my bill this month.",
+        "A: Oh no. Just to confirm, you're seeing two charges for the same bill?",
+        "C: Yes, two of 45 dollars.",
+        "A: Okay, let me look into that.",
+    )
+    r = check(call, "understand_need", "yes")
+    evidence_at(r, call, 2, "Just to confirm")
+
+
+def test_understand_need_yes_asr_so_you_want() -> None:
+    call = dialogue(
+        "A: skyline broadband this is mia",
+        "C: hi im moving on the fifteenth and i need the internet moved to the new place",
+        "A: okay so you want to move your broadband to your new address from the fifteenth is that right",
+        "C: yeah exactly",
+        "A: no problem ive booked the move for the fifteenth",
+    )
+    r = check(call, "understand_need", "yes")
+    evidence_at(r, call, 2, "so you want")
+
+
+def test_understand_need_yes_sounds_like_on_chat() -> None:
+    call = dialogue(
+        "A: Hi, Alex here from Skyway Airlines. How can I help?",
+        "C: my bag didn't arrive in Denver and the app says it's still in Chicago",
+        "A: It sounds like your bag missed the connection in Chicago. Can I have your booking reference?",
+        "C: KX7PQ2",
+        channel="chat",
+    )
+    r = check(call, "understand_need", "yes")
+    evidence_at(r, call, 2, "sounds like")
+
+
+def test_understand_need_no_when_the_agent_jumps_straight_to_acting() -> None:
+    call = dialogue(
+        "A: Brightline Mobile, Dana speaking.",
+        "C: Hi, my phone says no service since this morning.",
+        "A: Okay. I've reset your connection.",
+        "C: Oh. Right.",
+        "A: Anything else?",
+        "C: No.",
+        "A: Bye.",
+    )
+    r = check(call, "understand_need", "no")
+    assert r.evidence == []
+
+
+def test_understand_need_no_in_asr_with_only_procedural_questions() -> None:
+    call = dialogue(
+        "A: cobalt bank lee speaking",
+        "C: hi i've got a payment on my card i don't recognise from a shop called zentra",
+        "A: whats the card number",
+        "C: it ends in 4821",
+        "A: ok ive blocked the card a new one will be posted out",
+        "C: oh ok",
+        "A: anything else",
+    )
+    check(call, "understand_need", "no")
+
+
+# -------------------------------------------------------------------------------------- empathy
+
+
+def test_empathy_yes_acknowledges_the_frustration() -> None:
+    call = dialogue(
+        "A: Thank you for calling Brightline Mobile, my name is Dana.",
+        "C: Hi, I was charged twice this month and honestly I'm really frustrated.",
+        "A: I'm so sorry about that, I understand how frustrating that is. Let me take a look.",
+    )
+    r = check(call, "empathy", "yes")
+    evidence_at(r, call, 1, "frustrated")
+    evidence_at(r, call, 2, "so sorry")
+
+
+def test_empathy_yes_asr_repeat_caller() -> None:
+    call = dialogue(
+        "A: skyline broadband this is mia",
+        "C: yeah this is the third time i've called about my internet dropping out",
+        "A: oh no i'm really sorry you've had to call us again let's get this sorted today",
+    )
+    r = check(call, "empathy", "yes")
+    evidence_at(r, call, 1, "third time")
+    evidence_at(r, call, 2, "sorry")
+
+
+def test_empathy_yes_worried_customer_on_chat() -> None:
+    call = dialogue(
+        "A: Hi, you're chatting with Sam at Cobalt Bank.",
+        "C: I think someone has used my card, I'm really worried",
+        "A: That must be really worrying. Let's get your card secured right away.",
+        channel="chat",
+    )
+    r = check(call, "empathy", "yes")
+    evidence_at(r, call, 1, "worried")
+    evidence_at(r, call, 2, "That must be")
+
+
+def test_empathy_no_when_the_frustration_is_ignored() -> None:
+    call = dialogue(
+        "A: Brightline Mobile, Jordan speaking.",
+        "C: This is ridiculous, my internet has been down for three days.",
+        "A: Account number?",
+        "C: 5550123.",
+        "A: Okay, I've booked an engineer for Thursday.",
+    )
+    r = check(call, "empathy", "no")
+    evidence_at(r, call, 1, "ridiculous")
+
+
+def test_empathy_no_when_only_the_wait_is_apologised_for() -> None:
+    call = dialogue(
+        "A: northwind energy priya speaking",
+        "C: hi im really worried i cant afford this bill its twice what it normally is",
+        "A: ok can i put you on hold",
+        "C: fine",
+        "A: sorry for the wait so the bill is based on an estimated reading",
+        "C: right",
+    )
+    r = check(call, "empathy", "no")
+    evidence_at(r, call, 1, "worried")
+
+
+def test_empathy_na_when_the_customer_is_calm() -> None:
+    call = dialogue(
+        "A: Thanks for calling Harbor Insurance, this is Marco.",
+        "C: Hi Marco, I'd just like to add my new car to my policy.",
+        "A: Of course, I can help with that.",
+        "C: Great, thank you.",
+    )
+    r = check(call, "empathy", "na")
+    assert r.evidence == []
+
+
+# ---------------------------------------------------------------------------- resolution_steps
+
+
+def test_resolution_steps_yes_action_taken_with_a_time_frame() -> None:
+    call = dialogue(
+        "A: Brightline Mobile, Dana speaking.",
+        "C: I was charged twice.",
+        "A: I've processed a refund for the duplicate charge; you'll see it within 3 to 5 business days.",
+    )
+    r = check(call, "resolution_steps", "yes")
+    evidence_at(r, call, 2, "processed")
+    evidence_at(r, call, 2, "within 3 to 5 business days")
+
+
+def test_resolution_steps_yes_steps_explained_in_asr() -> None:
+    call = dialogue(
+        "A: brightline mobile tom speaking",
+        "C: my mobile data isnt working on my new phone",
+        "A: okay so first go into settings then tap mobile data and turn it off and back on",
+        "C: ok done",
+        "A: and then restart the phone and it should pick up the network",
+    )
+    r = check(call, "resolution_steps", "yes")
+    evidence_at(r, call, 2)
+
+
+def test_resolution_steps_yes_escalation_with_a_callback_time() -> None:
+    call = dialogue(
+        "A: Skyline Broadband, Mia here.",
+        "C: My line has been dropping every evening.",
+        "A: I'll escalate this to our network team and they'll call you back within 48 hours.",
+    )
+    r = check(call, "resolution_steps", "yes")
+    evidence_at(r, call, 2, "escalate")
+    evidence_at(r, call, 2, "within 48 hours")
+
+
+def test_resolution_steps_no_with_only_a_vague_promise() -> None:
+    call = dialogue(
+        "A: Cobalt Bank, Lee speaking.",
+        "C: My transfer hasn't arrived.",
+        "A: Hmm, I'm not sure. Someone will look into it.",
+        "C: When?",
+        "A: I couldn't say.",
+    )
+    r = check(call, "resolution_steps", "no")
+    evidence_at(r, call, 2, "Someone will look into it")
+
+
+def test_resolution_steps_no_when_nothing_is_done_or_explained() -> None:
+    call = dialogue(
+        "A: northwind energy priya speaking",
+        "C: hi my bill looks really high",
+        "A: yeah bills are higher in winter",
+        "C: ok but it's double",
+        "A: yeah that happens",
+        "C: ok bye",
+    )
+    r = check(call, "resolution_steps", "no")
+    assert r.evidence == []
+
+
+# ------------------------------------------------------------------------------- hold_etiquette
+
+
+def test_hold_etiquette_yes_asked_and_thanked() -> None:
+    call = dialogue(
+        "A: Thank you for calling Brightline Mobile, this is Dana.",
+        "C: Hi, I was charged twice this month.",
+        "A: Would it be okay if I put you on a brief hold while I check your account?",
+        "C: Sure.",
+        "A: Thank you for holding. I can see the two payments.",
+        pauses={4: 45.0},
+    )
+    r = check(call, "hold_etiquette", "yes")
+    evidence_at(r, call, 2, "Would it be okay")
+    evidence_at(r, call, 4, "Thank you for holding")
+
+
+def test_hold_etiquette_yes_asr_bear_with_me() -> None:
+    call = dialogue(
+        "A: skyline broadband mia speaking",
+        "C: my router keeps flashing orange",
+        "A: can you bear with me for a minute while i run a line test",
+        "C: yep",
+        "A: thanks for waiting the line test came back clear",
+        pauses={4: 70.0},
+    )
+    r = check(call, "hold_etiquette", "yes")
+    evidence_at(r, call, 2, "can you bear with me")
+    evidence_at(r, call, 4, "thanks for waiting")
+
+
+def test_hold_etiquette_yes_on_chat_after_a_long_pause() -> None:
+    call = dialogue(
+        "A: Hi, you're chatting with Sam at Cobalt Bank.",
+        "C: Can you check if my transfer went through?",
+        "A: Do you mind if I take a few minutes to check with our payments team?",
+        "C: ok",
+        "A: Thanks for your patience! The transfer was sent this morning.",
+        channel="chat",
+        pauses={4: 300.0},
+    )
+    r = check(call, "hold_etiquette", "yes")
+    evidence_at(r, call, 2, "Do you mind")
+    evidence_at(r, call, 4, "Thanks for your patience")
+
+
+def test_hold_etiquette_no_when_the_agent_goes_silent_without_a_word() -> None:
+    call = dialogue(
+        "A: Brightline Mobile, Jordan speaking.",
+        "C: My roaming isn't working in France.",
+        "A: What's your number?",
+        "C: 07700 900123.",
+        "A: Okay, roaming is now switched on.",
+        pauses={4: 50.0},
+    )
+    r = check(call, "hold_etiquette", "no")
+    assert "without a word" in r.rationale
+    evidence_at(r, call, 3)
+    evidence_at(r, call, 4)
+
+
+def test_hold_etiquette_no_when_announced_but_not_asked_and_not_thanked() -> None:
+    call = dialogue(
+        "A: northwind energy priya speaking",
+        "C: i want to know why my direct debit went up",
+        "A: let me check that",
+        "C: ok",
+        "A: right so it went up because of the new tariff",
+        pauses={4: 40.0},
+    )
+    r = check(call, "hold_etiquette", "no")
+    assert "not asked" in r.rationale and "no thanks" in r.rationale
+    evidence_at(r, call, 2, "let me check")
+    evidence_at(r, call, 4)
+
+
+def test_hold_etiquette_no_when_asked_but_not_thanked() -> None:
+    call = dialogue(
+        "A: Harbor Insurance, Marco speaking.",
+        "C: I'd like an update on my claim.",
+        "A: May I put you on hold for a moment while I pull it up?",
+        "C: Yes, fine.",
+        "A: Right, the assessor has approved the claim.",
+        pauses={4: 35.0},
+    )
+    r = check(call, "hold_etiquette", "no")
+    assert "no thanks" in r.rationale
+    evidence_at(r, call, 2, "May I put you on hold")
+    evidence_at(r, call, 4)
+
+
+def test_hold_etiquette_na_without_a_hold() -> None:
+    call = dialogue(
+        "A: Brightline Mobile, Dana speaking.",
+        "C: What's the PUK code process?",
+        "A: You can find it in the app under Settings.",
+        "C: Thanks.",
+    )
+    r = check(call, "hold_etiquette", "na")
+    assert r.evidence == []
+
+
+def test_hold_etiquette_na_when_the_customer_asks_for_the_moment() -> None:
+    call = dialogue(
+        "A: Cobalt Bank, Lee speaking. Can I take your card number's last four digits?",
+        "C: hold on let me grab my card",
+        "A: Sure, take your time. Thanks, got it.",
+        "C: It's 4821.",
+        pauses={2: 30.0},
+    )
+    check(call, "hold_etiquette", "na")
+
+
+# -------------------------------------------------------------------------------------- courtesy
+
+
+def test_courtesy_yes_on_a_polite_call() -> None:
+    call = dialogue(
+        "A: Thank you for calling Skyway Airlines, this is Alex.",
+        "C: Hi, I'd like to change my seat.",
+        "A: Of course, happy to help. Let me see what's available for you.",
+        "C: Thanks.",
+        "A: You're welcome! I've moved you to 14A.",
+    )
+    r = check(call, "courtesy", "yes")
+    assert r.evidence == []
+
+
+def test_courtesy_no_when_the_agent_blames_the_customer() -> None:
+    call = dialogue(
+        "A: Brightline Mobile, Jordan speaking.",
+        "C: I got charged for going over my data.",
+        "A: Well, that's not my problem. You should have checked your usage.",
+    )
+    r = check(call, "courtesy", "no")
+    evidence_at(r, call, 2, "not my problem")
+
+
+def test_courtesy_no_asr_dismissive_and_impatient() -> None:
+    call = dialogue(
+        "A: northwind energy priya",
+        "C: i still dont understand why my bill doubled",
+        "A: look as i already said its an estimated reading",
+        "C: but it cant be that much",
+        "A: calm down theres nothing i can do about it",
+    )
+    r = check(call, "courtesy", "no")
+    evidence_at(r, call, 2, "as i already said")
+    evidence_at(r, call, 4, "calm down")
+
+
+def test_courtesy_no_when_the_agent_talks_over_the_customer() -> None:
+    call = dialogue(
+        "A: Harbor Insurance, Marco speaking.",
+        "C: Hi, so the reason I'm calling is that my claim was--",
+        "A: Yeah, claims are on a different line.",
+        "C: But I was told to--",
+        "A: You'll have to call the claims number.",
+    )
+    # The agent starts while the customer is still talking (overlapping turns).
+    for i in (2, 4):
+        t = call.turns[i]
+        shift = call.turns[i - 1].end - t.start + 1.0
+        call.turns[i] = type(t)(t.speaker, t.start + shift - 2.0, t.end + shift - 2.0, t.text)
+    r = check(call, "courtesy", "no")
+    assert "talked over" in r.rationale
+    evidence_at(r, call, 2)
+
+
+# ---------------------------------------------------------------------- no_sensitive_data_spoken
+
+
+def test_no_sensitive_data_yes_when_only_the_last_digits_are_read() -> None:
+    call = dialogue(
+        "A: Cobalt Bank, Lee speaking.",
+        "C: My card number is 4111 1111 1111 1111.",
+        "A: Thanks. I can see the card ending in 1111 was blocked yesterday.",
+    )
+    r = check(call, "no_sensitive_data_spoken", "yes")
+    assert r.evidence == []
+
+
+def test_no_sensitive_data_no_for_a_full_card_number() -> None:
+    call = dialogue(
+        "A: Cobalt Bank, Lee speaking.",
+        "C: I want to check the card you sent me.",
+        "A: Sure, the new card number is 4532 7788 1290 4417, expiring in May.",
+    )
+    r = check(call, "no_sensitive_data_spoken", "no")
+    evidence_at(r, call, 2, "4532 7788 1290 4417")
+    e = r.evidence[0]
+    assert e.text == "4532 7788 1290 4417"
+
+
+def test_no_sensitive_data_no_for_a_card_number_said_in_words() -> None:
+    call = dialogue(
+        "a: brightline mobile tom speaking",
+        "c: hi i want to update my payment card",
+        "a: ok so i have the card as four five three two seven seven eight eight one two nine zero four four"
+        " one seven",
+    )
+    r = check(call, "no_sensitive_data_spoken", "no")
+    evidence_at(r, call, 2)
+
+
+def test_no_sensitive_data_no_for_a_password_read_out() -> None:
+    call = dialogue(
+        "A: Skyline Broadband, Mia here.",
+        "C: I'm locked out of my online account.",
+        "A: No problem, I've reset it. Your new temporary password is Blue42Sky, please change it.",
+    )
+    r = check(call, "no_sensitive_data_spoken", "no")
+    evidence_at(r, call, 2, "Blue42Sky")
+
+
+def test_no_sensitive_data_no_for_a_security_answer_read_out() -> None:
+    call = dialogue(
+        "A: harbor insurance marco speaking",
+        "C: i forgot my security answer",
+        "A: oh thats ok the security answer we have is fluffy so you can use that",
+    )
+    r = check(call, "no_sensitive_data_spoken", "no")
+    evidence_at(r, call, 2, "fluffy")
+
+
+# ----------------------------------------------------------------------------- closing section
+
+
+def test_confirm_resolution_yes_with_a_recap() -> None:
+    call = dialogue(
+        "A: Brightline Mobile, Dana speaking.",
+        "C: I was charged twice.",
+        "A: I've refunded the duplicate charge.",
+        "C: Thanks.",
+        "A: So to recap, the duplicate charge is refunded and you'll see it in 3 to 5 days. Anything else?",
+        "C: No, that's all.",
+    )
+    r = check(call, "confirm_resolution", "yes")
+    evidence_at(r, call, 4)
+
+
+def test_confirm_resolution_yes_asking_whether_it_works_now_in_asr() -> None:
+    call = dialogue(
+        "A: skyline broadband mia speaking",
+        "C: my wifi keeps dropping",
+        "A: ok ive pushed a reset to your router from our end",
+        "C: ok its rebooting",
+        "A: is it working now",
+        "C: yeah its back",
+    )
+    r = check(call, "confirm_resolution", "yes")
+    evidence_at(r, call, 4, "is it working now")
+
+
+def test_confirm_resolution_no_when_the_call_just_ends() -> None:
+    call = dialogue(
+        "A: Cobalt Bank, Lee speaking.",
+        "C: Can you unblock my card?",
+        "A: Sure, what's your date of birth?",
+        "C: 1 May 1990.",
+        "A: Okay.",
+        "C: So is it unblocked?",
+        "A: Bye.",
+    )
+    r = check(call, "confirm_resolution", "no")
+    assert r.evidence == []
+
+
+def test_confirm_resolution_no_in_asr_when_the_agent_hands_off() -> None:
+    call = dialogue(
+        "A: northwind energy priya speaking",
+        "C: i want to switch to the fixed tariff",
+        "A: right i'll pass that on",
+        "C: ok",
+        "A: ok then bye",
+    )
+    check(call, "confirm_resolution", "no")
+
+
+def test_offer_further_help_yes() -> None:
+    call = dialogue(
+        "A: Thank you for calling Harbor Insurance, this is Marco.",
+        "C: I've added my car, thanks.",
+        "A: Great. Is there anything else I can help you with today?",
+        "C: No, that's it.",
+        "A: Thanks for calling, take care.",
+    )
+    r = check(call, "offer_further_help", "yes")
+    evidence_at(r, call, 2, "anything else")
+
+
+def test_offer_further_help_yes_asr() -> None:
+    call = dialogue(
+        "A: skyway airlines alex speaking",
+        "C: i wanted a window seat",
+        "A: done youre in fourteen a",
+        "C: brilliant",
+        "A: was there anything else i can do for you today",
+        "C: nope thats it",
+    )
+    r = check(call, "offer_further_help", "yes")
+    evidence_at(r, call, 4, "anything else")
+
+
+def test_offer_further_help_no_when_the_agent_wraps_up() -> None:
+    call = dialogue(
+        "A: Thank you for calling Harbor Insurance, this is Marco.",
+        "C: I'd like to add my car.",
+        "A: I've added it to the policy.",
+        "C: Thanks.",
+        "A: Thanks for calling, goodbye.",
+    )
+    r = check(call, "offer_further_help", "no")
+    assert r.evidence == []
+
+
+def test_offer_further_help_no_on_chat_ending_abruptly() -> None:
+    call = dialogue(
+        "A: Hi, Alex from Skyway Airlines here.",
+        "C: can I bring a guitar on board",
+        "A: Yes, as long as it fits in the overhead bin.",
+        "C: ok thx",
+        "A: Closing this chat now.",
+        channel="chat",
+    )
+    check(call, "offer_further_help", "no")
+
+
+def test_closing_yes_thanks_and_goodbye() -> None:
+    call = dialogue(
+        "A: Brightline Mobile, Dana speaking.",
+        "C: That's all, thanks.",
+        "A: Thank you for calling Brightline, have a great day!",
+    )
+    r = check(call, "closing", "yes")
+    evidence_at(r, call, 2, "Thank you for calling")
+    evidence_at(r, call, 2, "have a great day")
+
+
+def test_closing_yes_asr() -> None:
+    call = dialogue(
+        "A: northwind energy priya speaking",
+        "C: ok thats sorted then",
+        "A: lovely thanks for your call today bye now",
+        "C: bye",
+    )
+    r = check(call, "closing", "yes")
+    evidence_at(r, call, 2, "thanks")
+
+
+def test_closing_no_goodbye_without_thanks() -> None:
+    call = dialogue(
+        "A: Cobalt Bank, Lee speaking.",
+        "C: Okay that's everything.",
+        "A: Okay, bye.",
+    )
+    r = check(call, "closing", "no")
+    assert "goodbye but no thanks" in r.rationale
+    evidence_at(r, call, 2)
+
+
+def test_closing_no_when_the_only_thanks_is_for_holding() -> None:
+    call = dialogue(
+        "A: Skyline Broadband, Mia here.",
+        "C: Is my engineer still coming?",
+        "A: Let me check, one moment.",
+        "C: Sure.",
+        "A: Thanks for holding, yes, Thursday morning. Right, I'll end the call there.",
+    )
+    r = check(call, "closing", "no")
+    evidence_at(r, call, 4)
+
+
+# ------------------------------------------------------------------------- accurate_information
+
+PLAN = KnowledgeFact(
+    "plan-unlimited",
+    "Unlimited Plus plan",
+    "product",
+    "The Unlimited Plus plan costs $45 per month and includes unlimited calls, texts and 100 GB of data.",
+    1.0,
+)
+PROMO = KnowledgeFact(
+    "promo-summer",
+    "Summer switch promotion",
+    "promotion",
+    "Summer switch promotion: new customers who switch get 50% off their first three months.",
+    1.0,
+    valid_from=date(2026, 6, 1),
+    valid_to=date(2026, 8, 31),
+)
+REFUND = KnowledgeFact(
+    "proc-refund",
+    "Refunds for duplicate charges",
+    "procedure",
+    "A refund for a duplicate charge reaches the customer's account within 5 business days.",
+    1.0,
+)
+
+
+def facts_scorer(encoder: object | None = None) -> QAScorer:
+    enc = encoder if encoder is not None else HashingEncoder()
+    return QAScorer(knowledge=DocumentFacts([PLAN, PROMO, REFUND], enc))  # type: ignore[arg-type]
+
+
+def plan_call(agent_line: str, *, day: date = date(2026, 3, 2)) -> TagInput:
+    return dialogue(
+        "A: Brightline Mobile, Dana speaking.",
+        "C: How much is the Unlimited Plus plan per month?",
+        "A: " + agent_line,
+        "C: Okay, thanks.",
+        day=day,
+    )
+
+
+def test_accurate_information_yes_for_the_right_price() -> None:
+    call = plan_call("The Unlimited Plus plan is $45 a month with 100 GB of data.")
+    r = check(call, "accurate_information", "yes", facts_scorer())
+    evidence_at(r, call, 2, "$45")
+
+
+def test_accurate_information_no_for_a_wrong_price() -> None:
+    call = plan_call("The Unlimited Plus plan is $35 a month.")
+    r = check(call, "accurate_information", "no", facts_scorer())
+    evidence_at(r, call, 2, "$35")
+    assert "$35" in r.rationale and "$45" in r.rationale
+
+
+def test_accurate_information_no_for_a_wrong_price_in_asr_words() -> None:
+    call = dialogue(
+        "A: brightline mobile tom speaking",
+        "C: how much is the unlimited plus plan",
+        "A: so unlimited plus is 55 dollars a month",
+        "C: ok",
+    )
+    r = check(call, "accurate_information", "no", facts_scorer())
+    evidence_at(r, call, 2, "55 dollars")
+
+
+def test_accurate_information_no_for_an_expired_promotion_presented_as_current() -> None:
+    call = dialogue(
+        "A: Brightline Mobile, Dana speaking.",
+        "C: I'm thinking of switching to you from another network.",
+        "A: Great timing, with our summer switch promotion you get 50% off your first three months.",
+        "C: Oh nice.",
+        day=date(2026, 10, 5),
+    )
+    r = check(call, "accurate_information", "no", facts_scorer())
+    evidence_at(r, call, 2, "summer switch promotion")
+    assert "2026-10-05" in r.rationale
+
+
+def test_accurate_information_yes_for_the_promotion_inside_its_window() -> None:
+    call = dialogue(
+        "A: Brightline Mobile, Dana speaking.",
+        "C: I'm thinking of switching to you from another network.",
+        "A: Great timing, with our summer switch promotion you get 50% off your first three months.",
+        "C: Oh nice.",
+        day=date(2026, 7, 5),
+    )
+    r = check(call, "accurate_information", "yes", facts_scorer())
+    evidence_at(r, call, 2, "50%")
+
+
+def test_accurate_information_yes_when_the_agent_says_the_promotion_has_ended() -> None:
+    call = dialogue(
+        "A: Brightline Mobile, Dana speaking.",
+        "C: Can I still get the summer switch promotion?",
+        "A: I'm afraid the summer switch promotion ended in August.",
+        day=date(2026, 10, 5),
+    )
+    assert score_item(call, "accurate_information", facts_scorer()).answer != "no"
+
+
+def test_accurate_information_na_without_factual_statements() -> None:
+    call = dialogue(
+        "A: Brightline Mobile, Dana speaking.",
+        "C: Can you tell me who I spoke to yesterday?",
+        "A: I'm not able to see that, but I can help with your question.",
+    )
+    r = check(call, "accurate_information", "na", facts_scorer())
+    assert "no factual information" in r.rationale
+
+
+def test_accurate_information_spelled_amounts_and_the_calls_own_amounts() -> None:
+    from qa_models.qa.facts import amounts
+
+    assert amounts("it's ninety-nine dollars, or four thirteen a month")["money"] == {99.0}
+    assert amounts("a hundred and twelve dollars")["money"] == {112.0}
+    assert amounts("between nine and twelve gigabytes")["data"] == {12.0}  # not 9.12 or 912
+    # A price said in words is checked like one in digits ...
+    wrong = plan_call("Unlimited Plus is thirty-five dollars a month.")
+    check(wrong, "accurate_information", "no", facts_scorer())
+    # ... but an amount the customer brought up is the call's own, not a claim about the plan.
+    own = dialogue(
+        "A: Brightline Mobile, Dana speaking.",
+        "C: I was charged $35 twice for Unlimited Plus.",
+        "A: I've refunded the thirty-five dollars. Unlimited Plus is $45 a month.",
+    )
+    check(own, "accurate_information", "yes", facts_scorer())
+
+
+def test_accurate_information_yes_for_information_without_amounts() -> None:
+    call = dialogue(
+        "A: Brightline Mobile, Dana speaking.",
+        "C: Does the eSIM work on the Flip phone?",
+        "A: The Flip takes a physical SIM only, so you'll need a SIM card from a store.",
+    )
+    r = check(call, "accurate_information", "yes", facts_scorer())
+    assert r.evidence and r.evidence[0].turn == 2
+
+
+def test_accurate_information_na_without_a_knowledge_checker() -> None:
+    call = plan_call("The Unlimited Plus plan is $35 a month.")
+    r = check(call, "accurate_information", "na", QAScorer())
+    assert "no knowledge base" in r.rationale
+    assert r.features["knowledge"] == 0.0
+
+
+@pytest.mark.slow
+def test_accurate_information_on_the_real_embedder(model_cache: Path) -> None:
+    from knowledge import EmbedderOptions, get_embedder
+
+    scorer = facts_scorer(get_embedder(EmbedderOptions(cache_dir=model_cache)))
+    right = plan_call("Unlimited Plus is forty-five... sorry, $45 a month, with 100 GB.")
+    wrong = plan_call("That one's $39.99 a month.")
+    expired = dialogue(
+        "A: Brightline Mobile, Dana speaking.",
+        "C: Do you have any deals for people switching from another network?",
+        "A: Yes, right now switchers get 50% off the first three months.",
+        day=date(2026, 11, 20),
+    )
+    assert score_item(right, "accurate_information", scorer).answer == "yes"
+    r = score_item(wrong, "accurate_information", scorer)
+    assert r.answer == "no", r.rationale
+    evidence_at(r, wrong, 2, "$39.99")
+    r = score_item(expired, "accurate_information", scorer)
+    assert r.answer == "no", r.rationale
+    evidence_at(r, expired, 2, "50%")
+
+
+# ---------------------------------------------------------------------- more phrasings per item
+# Each row: the item, the answer, then the call's lines. Phrasings real agents use, and near misses
+# that must not count (a polite "as I mentioned" is not rude; "thank you for calling, my name is
+# Sarah" names no company).
+
+VARIANTS = [
+    ("greeting", "yes", ["A: Hello, you are speaking with John from Brightline Mobile."]),
+    ("greeting", "yes", ["A: Hi, John here from Cobalt Bank, how can I help?"]),
+    ("greeting", "yes", ["A: hello you're through to northwind energy my name's kelly"]),
+    ("greeting", "yes", ["A: Hey, I'm Tom with Acme support."]),
+    ("greeting", "no", ["A: Thank you for calling, my name is Sarah.", "C: hi", "A: How can I help?"]),
+    ("greeting", "no", ["A: good morning thank you for calling this is sam"]),
+    ("greeting", "no", ["A: Hi there, how can I help you today?"]),
+    ("greeting", "yes", ["A: Zentro, Tom speaking, how can I help?"]),
+    ("greeting", "yes", ["A: good afternoon zentro tom speaking"]),
+    ("greeting", "no", ["A: Hello, Tom speaking."]),
+    ("greeting", "no", ["A: Hello?", "C: Hi, it's Maria Lopez.", "A: Hi Maria, this is Tom, what can I do?"]),
+    (
+        "verify_identity",
+        "no",
+        [
+            "A: Brightline Mobile, Dana speaking.",
+            "C: Why was I charged twice?",
+            "A: I can see two charges of $45 on your account. Can I take your date of birth first?",
+        ],
+    ),
+    (
+        "verify_identity",
+        "yes",
+        [
+            "A: Cobalt Bank, Lee speaking.",
+            "C: What do I owe on my credit card?",
+            "A: Can you please verify the account holder's name and address?",
+            "C: Jo Park, 12 Elm Street.",
+            "A: Thank you. You currently owe $240.",
+        ],
+    ),
+    (
+        "empathy",
+        "na",
+        ["A: Skyway Airlines, Alex.", "C: I'm not worried about it, just curious about the fee."],
+    ),
+    (
+        "empathy",
+        "na",
+        ["A: Northwind Energy, Priya.", "C: I pay every month by direct debit, can I change the date?"],
+    ),
+    (
+        "empathy",
+        "yes",
+        ["A: Brightline, Dana.", "C: im not very happy about this", "A: i can see why youre upset"],
+    ),
+    (
+        "understand_need",
+        "yes",
+        [
+            "A: Skyway Airlines, Alex.",
+            "C: I need to change my flight to Friday.",
+            "A: You'd like to move your flight to Friday, no problem.",
+        ],
+    ),
+    (
+        "understand_need",
+        "yes",
+        [
+            "A: Cobalt Bank, Lee.",
+            "C: I was charged a late fee but I paid on time.",
+            "A: I understand, you were charged a late fee even though you paid on time. Let me check.",
+        ],
+    ),
+    (
+        "resolution_steps",
+        "yes",
+        [
+            "A: Cobalt Bank, Lee.",
+            "C: How do I reset my password?",
+            "A: Go to the login page, click forgot password, and follow the link in the email we send you.",
+        ],
+    ),
+    (
+        "resolution_steps",
+        "yes",
+        [
+            "A: Skyline Broadband.",
+            "C: No internet.",
+            "A: An engineer will visit on Thursday between 8 and 12.",
+        ],
+    ),
+    (
+        "resolution_steps",
+        "yes",
+        [
+            "A: Cobalt Bank.",
+            "C: Refund?",
+            "A: ok i've put the refund through, it'll show in three to five working days",
+        ],
+    ),
+    (
+        "resolution_steps",
+        "no",
+        ["A: Cobalt Bank.", "C: Refund?", "A: I don't know, try calling back tomorrow."],
+    ),
+    ("courtesy", "yes", ["A: Brightline.", "C: My bill?", "A: As I mentioned, the bill includes roaming."]),
+    (
+        "courtesy",
+        "yes",
+        ["A: Brightline.", "C: My bill?", "A: You should have received an email about it yesterday."],
+    ),
+    (
+        "courtesy",
+        "yes",
+        [
+            "A: Brightline.",
+            "C: sorry, probably a stupid question",
+            "A: Not a stupid question at all! Whatever suits you.",
+        ],
+    ),
+    (
+        "courtesy",
+        "no",
+        ["A: Brightline.", "C: I still don't get it.", "A: I've told you three times already."],
+    ),
+    ("courtesy", "no", ["A: Brightline.", "C: But I paid!", "A: Sir, you're not listening to me."]),
+    (
+        "no_sensitive_data_spoken",
+        "yes",
+        ["A: Cobalt Bank.", "C: Ref?", "A: Your reference is 2026 0302 1500 7788."],
+    ),
+    (
+        "no_sensitive_data_spoken",
+        "yes",
+        ["A: Cobalt Bank.", "C: Number?", "A: Call us on 0800 123 4567 890."],
+    ),
+    ("no_sensitive_data_spoken", "yes", ["A: Skyline.", "C: Login?", "A: Your password is case sensitive."]),
+    (
+        "no_sensitive_data_spoken",
+        "no",
+        ["A: Cobalt Bank.", "C: Which one?", "A: It's 4532 0151 1283 0366, right?"],
+    ),
+    (
+        "no_sensitive_data_spoken",
+        "no",
+        ["A: Skyline.", "C: Login?", "A: ok the password on the account is sunshine99"],
+    ),
+    ("no_sensitive_data_spoken", "no", ["A: Cobalt Bank.", "C: My PIN?", "A: Your new PIN is 4 4 1 9."]),
+    (
+        "confirm_resolution",
+        "yes",
+        [
+            "A: Northwind.",
+            "C: Change my address.",
+            "A: Sure.",
+            "C: Thanks.",
+            "A: Right, that's your address updated now.",
+        ],
+    ),
+    ("offer_further_help", "yes", ["A: Harbor.", "C: Thanks.", "A: Lovely. Is that everything for today?"]),
+    (
+        "offer_further_help",
+        "no",
+        ["A: Harbor.", "C: 12 Elm Street.", "A: Is that all correct on the policy?"],
+    ),
+    ("closing", "yes", ["A: Skyline.", "C: That's all.", "A: Thanks for your patience today, take care."]),
+    ("closing", "yes", ["A: Skyline.", "C: That's all.", "A: I appreciate your call, have a good evening."]),
+]
+
+
+@pytest.mark.parametrize(
+    ("item_id", "answer", "lines"), VARIANTS, ids=[f"{v[0]}-{v[1]}-{n}" for n, v in enumerate(VARIANTS)]
+)
+def test_phrasings(item_id: str, answer: str, lines: list[str]) -> None:
+    check(dialogue(*lines), item_id, answer)
+
+
+def test_hold_etiquette_short_hold_that_was_asked_for_still_counts() -> None:
+    call = dialogue(
+        "A: Brightline Mobile, Dana speaking.",
+        "C: Is my upgrade ready?",
+        "A: Is it okay if I place you on hold for a moment?",
+        "C: Yes.",
+        "A: Thanks so much for waiting, yes it's ready.",
+        pauses={4: 8.0},
+    )
+    r = check(call, "hold_etiquette", "yes")
+    evidence_at(r, call, 2, "Is it okay")
+    evidence_at(r, call, 4, "Thanks so much for waiting")
+
+
+def test_hold_etiquette_two_holds_the_second_not_thanked() -> None:
+    call = dialogue(
+        "A: Harbor Insurance, Marco speaking.",
+        "C: I need my claim status and my renewal date.",
+        "A: Could I put you on hold while I check the claim?",
+        "C: Sure.",
+        "A: Thanks for holding, the claim is approved.",
+        "C: And the renewal?",
+        "A: Can I put you on hold again?",
+        "C: Fine.",
+        "A: Right, it renews on the 1st of June.",
+        pauses={4: 30.0, 8: 40.0},
+    )
+    r = check(call, "hold_etiquette", "no")
+    assert r.features["holds"] == 2.0
+    evidence_at(r, call, 8)
