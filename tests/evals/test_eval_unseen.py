@@ -67,7 +67,8 @@ def test_every_task_runs_on_unseen_data(unseen: Unseen, tmp_path: Path) -> None:
     assert sentiment["model"]["status"] == "ok"
 
     qa = results["qa"]
-    assert qa["model"]["status"] == "not available"
+    assert qa["model"]["status"] == "ok" and 0 <= qa["metrics"]["agreement"] <= 1
+    assert qa["per_item"]["verify_identity"]["n"] == qa["n"]  # the model's breakdown beside the people's
     assert qa["baselines"]["majority"]["status"] == "ok"
     assert qa["baselines"]["majority"]["metrics"]["agreement"] is not None
     assert qa["metrics"]["human_alpha"] is not None  # two evaluators on every call
