@@ -116,15 +116,17 @@ def demo(
     serve: Annotated[bool, typer.Option(help="Then serve the agent sidebar until Ctrl-C.")] = True,
     port: Annotated[int | None, typer.Option(help="Port for the sidebar.")] = None,
 ) -> None:
-    """The main job on the embedded defaults: ingest the demo company's calls, index its knowledge
-    base, and serve the live-assist sidebar (play a recording there as a live call)."""
+    """The main job on the embedded defaults: index the demo company's knowledge base, ingest its calls
+    (transcribed, redacted, tagged and QA-scored), and serve the live-assist sidebar (play a recording
+    there as a live call) and the QA review pages."""
     from api import store
 
     rt = cli_runtime()
     err.print(f"database: {rt.db.describe()}  (data in {rt.settings.home_dir})")
+    # The knowledge base first: QA checks what agents say in the calls against it.
+    kb_report = index_folder(rt, knowledge, rt.settings.kb)
     report = _ingest(rt, [recordings], process=True)
     console.print(_calls_table(store.list_calls(rt.db, limit=100), "Stored calls"))
-    kb_report = index_folder(rt, knowledge, rt.settings.kb)
     if report.failed or kb_report.errors:
         raise typer.Exit(1)
     if serve:
@@ -144,6 +146,7 @@ def _serve(settings: Settings, host: str | None, port: int | None, *, banner: bo
         first = next(iter(list_recordings(open_runtime(settings, migrate=False))), None)
         play = f"?recording={first['name']}" if first else ""
         console.print(f"\n[bold]Agent sidebar:[/] {url}/assist{play}   (API docs: {url}/docs; Ctrl-C stops)")
+        console.print(f"[bold]QA review:[/] {url}/qa")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
 
 

@@ -101,8 +101,13 @@ class Runtime:
             # ``qa_model``: a `qa calibrate --train` folder, the refits applied on top of the rules.
             calibration = ItemModels.load(s.qa_model) if s.qa_model else None
             knowledge = SearcherFacts(self.searcher(), s.kb)
+            chat = None
+            if s.qa_chat_model:
+                from assist import load_chat_model
+
+                chat = load_chat_model(s.qa_chat_model)
             self.qa_scorer_impl = QAScorer(
-                knowledge=knowledge, encoder=self.embedder(), calibration=calibration
+                knowledge=knowledge, encoder=self.embedder(), chat_model=chat, calibration=calibration
             )
         return self.qa_scorer_impl
 

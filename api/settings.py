@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     qa_model: Path | None = Field(
         default=None, description="A calibration folder (`qa calibrate --train`) the QA scorer applies."
     )
+    qa_chat_model: str | None = Field(
+        default=None,
+        description="A LangChain `init_chat_model` id for scorecard items marked `scorer: llm` (optional).",
+    )
     qa_reviews_per_agent_week: int = Field(
         default=2, ge=0, description="Calls picked for human review per agent and ISO week."
     )

@@ -51,7 +51,8 @@ class KnowledgeFact:
 @runtime_checkable
 class KnowledgeChecker(Protocol):
     """Documents that match a statement, best first, whatever their validity (an expired promotion
-    must be found to be caught)."""
+    must be found to be caught). A checker may say ``ready = False`` (no documents yet): the item is
+    then ``na`` as without one."""
 
     def lookup(self, text: str, k: int = 3) -> list[KnowledgeFact]: ...
 
@@ -320,7 +321,7 @@ def check_facts(
         "statements": float(len(statements)),
         "knowledge": float(knowledge is not None),
     }
-    if knowledge is None:
+    if knowledge is None or not getattr(knowledge, "ready", True):
         return ItemResult(
             item.id,
             "na",
