@@ -9,14 +9,18 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from api import qa_service, store
+from api.models import CallRow
 from api.runtime import Runtime
 from api.tagging import stored_tag_input
 from common.errors import InvalidInput
 
 if TYPE_CHECKING:
     from common.formats import LabeledCall
-    from qa_models import QAResult, Rating, Scorecard
+    from qa_models import QAResult, QAScorer, Rating, Scorecard
 
 __all__ = ["AgreementReport", "agreement_report", "calibrate", "file_ratings", "stored_ratings"]
 
@@ -68,8 +72,10 @@ def stored_ratings(
     results = []
     ratings: list[Rating] = []
     started: dict[str, datetime | None] = {}
+    with Session(rt.db.engine) as s:
+        call_times = dict(s.execute(select(CallRow.id, CallRow.started_at)).tuples().all())
     for r in qa_service.list_results(rt):
-        when = store.get_call(rt.db, r.call_id).summary.started_at or r.scored_at
+        when = call_times.get(r.call_id) or r.scored_at
         if not _in_range(when, since, until):
             continue
         started[r.call_id] = when
@@ -87,15 +93,27 @@ def stored_ratings(
     return ratings, results
 
 
+def _plain_scorer(rt: Runtime) -> QAScorer:
+    """The configured scorer without its refits: what a calibration is measured against."""
+    from qa_models import QAScorer
+
+    configured = rt.qa_scorer()
+    return QAScorer(
+        configured.options,
+        knowledge=configured.knowledge,
+        encoder=rt.embedder(),
+        chat_model=configured.chat_model,
+    )
+
+
 def file_ratings(
     rt: Runtime, calls: Sequence[LabeledCall], card: Scorecard
 ) -> tuple[list[Rating], list[QAResult]]:
     """Ratings from labeled calls' own ``evaluations`` (FORMATS §1), and the model's answers scored now
     from their turns (without any calibration, so a refit is measured against the plain scorer)."""
-    from qa_models import QAScorer, Rating, TagInput
+    from qa_models import Rating, TagInput
 
-    scorer = QAScorer(rt.qa_scorer().options, knowledge=rt.qa_scorer().knowledge, encoder=rt.embedder())
-    results = scorer.score_many([TagInput.from_labeled_call(c) for c in calls], card)
+    results = _plain_scorer(rt).score_many([TagInput.from_labeled_call(c) for c in calls], card)
     ratings: list[Rating] = []
     for call, result in zip(calls, results, strict=True):
         ratings.extend(
@@ -145,7 +163,6 @@ def calibrate(
     """The agreement report; with ``train`` the item scorers are refitted on the human panel's answers
     of part of the calls and measured before/after on the rest, and the refits are saved to ``out``
     (default ``<home>/qa-calibration``)."""
-    from qa_models import QAScorer
     from qa_models.qa.agreement import human_panel
     from qa_models.qa.calibrate import calibrate as refit
 
@@ -156,7 +173,7 @@ def calibrate(
     if not panel:
         raise InvalidInput("nothing to train on: no human answers on this scorecard")
     # The stored results may come from a calibrated scorer; refit against the plain one.
-    plain = QAScorer(rt.qa_scorer().options, knowledge=rt.qa_scorer().knowledge, encoder=rt.embedder())
+    plain = _plain_scorer(rt)
     ids = {r.call_id for r in results}
     fresh = [r for r in results if "+" not in r.model]
     stale = sorted(ids - {r.call_id for r in fresh})

@@ -48,7 +48,8 @@ _NOT_A_NAME = (
     "hello|hi|hey|please|this|that|it|we|our|one|also|now|currently|pleased|delighted|back|still|"
     "ok|okay|right|checking|reaching|getting|available|ready|having|seeing|showing|call|customer"
 )
-_NAME = rf"(?!(?:{_NOT_A_NAME})\b)[a-z][a-z'-]+"
+# A stored transcript has names redacted: "my name is [PERSON]" still gives a name.
+_NAME = rf"(?:\[PERSON\]|(?!(?:{_NOT_A_NAME})\b)[a-z][a-z'-]+)"
 _AGENT_NAME = compile_phrases(
     rf"my name(?:'s| is) {_NAME}",
     rf"(?:you're|you are|you've been) (?:speaking|talking|chatting|connected|through) (?:with|to) {_NAME}"

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
+from api.runtime import Runtime
 
 runner = CliRunner()
 pytestmark = pytest.mark.slow
@@ -118,3 +119,36 @@ def test_calibrate_train_learns_a_teams_systematic_difference(
     assert "+calibrated-" in out["model"]
     greeting_answer = next(i for i in out["items"] if i["item_id"] == "greeting")
     assert greeting_answer["answer"] == "yes" and greeting_answer["scorer"] == "learned"
+
+
+def test_import_then_report_on_stored_calls(
+    runtime: Runtime, env: dict[str, str], team_calls: Path, tmp_path: Path
+) -> None:
+    from tests.api.qa_helpers import store_calls
+
+    records = [json.loads(line) for line in team_calls.read_text().splitlines()[:12]]
+    store_calls(runtime, [{**r, "evaluations": []} for r in records])  # scored at ingest
+    csv = tmp_path / "answers.csv"
+    rows = ["call_id,evaluator,scorecard,item_id,answer"]
+    for r in records:
+        rows += [f"{r['call_id']},{ev},standard-voice,greeting,yes" for ev in ("rev-1", "rev-2")]
+    rows.append(f"{records[0]['call_id']},rev-3,standard-voice,greeting,no")
+    csv.write_text("\n".join(rows) + "\n")
+    imported = runner.invoke(app, ["qa", "import", str(csv)])
+    assert imported.exit_code == 0, imported.output
+    assert "25 answers stored" in imported.stdout
+
+    result = runner.invoke(app, ["qa", "report", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["calls"] == 12 and report["human_answers"] == 25
+    greeting = next(i for i in report["items"] if i["item_id"] == "greeting")
+    # Half the calls greet with the agent's name only: the model says "no" there, the people "yes".
+    assert greeting["model_agreement"] == pytest.approx(0.5)
+    assert greeting["human_agreement"] is not None and greeting["human_agreement"] < 1
+    model = next(e for e in report["evaluators"] if e["is_model"])
+    assert model["label"] == "stricter"
+    dated = runner.invoke(app, ["qa", "report", "--since", "2030-01-01", "--json"])
+    assert json.loads(dated.stdout)["calls"] == 0
+    wrong = runner.invoke(app, ["qa", "report", "--since", "March"])
+    assert wrong.exit_code == 2 and "--since" in wrong.stderr

@@ -1188,3 +1188,13 @@ def test_hold_etiquette_two_holds_the_second_not_thanked() -> None:
     r = check(call, "hold_etiquette", "no")
     assert r.features["holds"] == 2.0
     evidence_at(r, call, 8)
+
+
+def test_greeting_reads_a_redacted_agent_name() -> None:
+    # Stored transcripts have names redacted before QA sees them.
+    call = dialogue(
+        "A: Thank you for calling Brightline Mobile, my name is [PERSON], how can I help?",
+        "C: Hi, I have a question about my bill.",
+    )
+    r = check(call, "greeting", "yes", QAScorer())
+    assert any("[PERSON]" in e.text for e in r.evidence)
