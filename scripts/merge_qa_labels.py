@@ -2,11 +2,11 @@
 
     python scripts/merge_qa_labels.py [evals/data/qa-calls]
 
-Reads ``dialogues-dev.jsonl`` and ``dialogues-test.jsonl`` (calls without evaluations) and every
-``labels/<evaluator>.jsonl`` (one evaluation per call, written blind), and writes ``calls.jsonl``
+Reads ``dialogues-dev*.jsonl`` and ``dialogues-test.jsonl`` (calls without evaluations) and every
+``labels/*.jsonl`` (one evaluation per call and evaluator, written blind), and writes ``calls.jsonl``
 (FORMATS §1, each call with all its evaluations) and ``splits.json`` (the test calls' ids: the dev
 calls may be used to develop the scorer, the test calls only to measure it). Fails on a label for an
-unknown call, a call missing from an evaluator's file, or an answer the scorecard does not allow.
+unknown call, a call an evaluator did not label, or an answer the scorecard does not allow.
 """
 
 from __future__ import annotations
@@ -26,16 +26,17 @@ def main() -> None:
     card = load_default_scorecard()
     calls: dict[str, dict] = {}
     test_ids: list[str] = []
-    for split in ("dev", "test"):
-        for line in (folder / f"dialogues-{split}.jsonl").read_text(encoding="utf-8").splitlines():
+    for path in sorted(folder.glob("dialogues-*.jsonl")):
+        test = path.stem == "dialogues-test"
+        for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 call = json.loads(line)
                 call["evaluations"] = []
                 calls[call["call_id"]] = call
-                if split == "test":
+                if test:
                     test_ids.append(call["call_id"])
+    seen: dict[str, set[str]] = {}
     for path in sorted((folder / "labels").glob("*.jsonl")):
-        seen = set()
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if not line.strip():
                 continue
@@ -54,10 +55,11 @@ def main() -> None:
                     "answers": row["answers"],
                 }
             )
-            seen.add(row["call_id"])
-        missing = sorted(set(calls) - seen)
+            seen.setdefault(row["evaluator"], set()).add(row["call_id"])
+    for evaluator, ids in seen.items():
+        missing = sorted(set(calls) - ids)
         if missing:
-            raise SystemExit(f"{path}: no evaluation for {len(missing)} calls, e.g. {missing[:3]}")
+            raise SystemExit(f"{evaluator}: no evaluation for {len(missing)} calls, e.g. {missing[:3]}")
     with (folder / "calls.jsonl").open("w", encoding="utf-8") as out:
         for call in calls.values():
             out.write(json.dumps(call, ensure_ascii=False) + "\n")

@@ -54,20 +54,22 @@ _AGENT_NAME = compile_phrases(
     rf"my name(?:'s| is) {_NAME}",
     rf"(?:you're|you are|you've been) (?:speaking|talking|chatting|connected|through) (?:with|to) {_NAME}"
     rf"(?= (?:speaking|here|from|at|on|in|how|what)\b|[,.!]|$)",
-    rf"(?:i'm|i am|im) {_NAME}(?= (?:and|speaking|here|from|with|at|on|how|what|i)\b|[,.!]|$)",
-    rf"(?:this is|it's|it is) {_NAME}(?= (?:speaking|here|from|with|at|on|in|how|what)\b|[,.!]|$)",
+    rf"(?:i'm|i am|im) {_NAME}(?= (?:and|speaking|here|from|with|at|on|how|what|i|calling)\b|[,.!]|$)",
+    rf"(?:this is|it's|it is) {_NAME}(?= (?:speaking|here|from|with|at|on|in|how|what|calling)\b|[,.!]|$)",
     rf"{_NAME} (?:speaking|here)(?= [,.!]|[,.!]|$| how| what| from| at| with| on| and)",
 )
 _ORG_WORDS = (
     r"mobile|bank|banking|energy|electric|power|gas|water|air|airlines?|airways|insurance|telecom|"
     r"wireless|broadband|internet|cable|fibre|fiber|stream\w*|tv|media|health|care|retail|store|"
-    r"stores|shop|group|services?|financial|credit|union|utilities|motors|travel|homes?"
+    r"stores|shop|group|services?|financial|credit|union|utilities|motors|travel|homes?|cent(?:er|re)|medical|"
+    r"hospital|clinic|hire|rentals?|pharmacy|hotels?|university|college|gym|fitness|delivery|logistics|"
+    r"express|parcels?|mortgages?|loans?|lending|software|cloud|benefits|council"
 )
 #: words that follow "thank you for calling" or "from" when no company name does
 _NOT_A_COMPANY = (
     r"this|my|how|today|us|and|you|we|i|it|in|for|back|again|so|with|from|about|regarding|our|me|who|what|"
     r"the|a|an|your|that|today's|while|during|earlier|everyone|anyone|here|now|is|are|can|may|customer|"
-    r"support|service|help|holding|waiting|being|to|on|at"
+    r"support|service|help|holding|waiting|being|to|on|at|there|just|calling"
 )
 _OPENING_WORDS = (
     r"hello|hi|hey|hiya|good|morning|afternoon|evening|thanks|thank|yes|yeah|yep|ok|okay|right|sorry|"
@@ -90,10 +92,12 @@ _COMPANY_INTRO = compile_phrases(
 #: the agent's own name. Only the first turn: later ("Hi Maria, this is Tom") the word before the
 #: agent's name is the customer's.
 _PHONE_OPENING = compile_phrases(
-    r"^(?:good (?:morning|afternoon|evening)[,.!]? )?"
+    r"^(?:(?:good (?:morning|afternoon|evening)|g'day|yeah|yes|hi|hello|hiya|hey|morning|afternoon|evening)"
+    r"[,.!]? )?"
     rf"(?!(?:{_OPENING_WORDS}|{_NOT_A_COMPANY})\b)[a-z0-9][\w&'-]*"
-    rf"(?: (?!(?:{_NOT_A_COMPANY})\b)[a-z0-9][\w&'-]*){{0,2}}"
-    rf"(?=,? (?:{_NAME} (?:speaking|here)|this is|my name|it's|you're (?:speaking|through|talking)))",
+    rf"(?: (?!(?:{_NOT_A_COMPANY})\b)[a-z0-9][\w&'-]*){{0,6}}"
+    rf"(?=,? (?:{_NAME} (?:speaking|here)|this is|my name|it's|you're (?:speaking|through|talking)|"
+    r"how (?:can|may) i|what can i))",
 )
 _HELLO = compile_phrases(
     r"hello|hi|hey|good (?:morning|afternoon|evening)|thank(?:s| you) for (?:calling|contacting|choosing|"
@@ -416,6 +420,11 @@ def empathy(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult
         for m in view.find(_FEELING_STRONG, view.customer)
         if not _NEGATED.search(view.text(m.turn)[: m.start])
     ]
+    negative = scorer.negative_turns(view)
+    if not feelings and negative:
+        # No feeling named, but a turn that reads as a complaint ("it's not great to be honest").
+        turn, _ = max(negative, key=lambda tp: tp[1])
+        feelings = [Match(turn, 0, len(view.text(turn)), view.turns[turn].text)]
     if not feelings:
         return _result(
             item,
@@ -429,6 +438,7 @@ def empathy(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult
     acks = [m for m in view.find(_EMPATHY, view.agent) if m.turn > first.turn - 2]
     features = {
         "feelings": float(len(feelings)),
+        "negative_turns": float(len(negative)),
         "acknowledged": float(bool(acks)),
         "acknowledgements": float(len(acks)),
     }

@@ -49,6 +49,9 @@ class QAOptions:
     greeting_turns: int = 2
     closing_turns: int = 3
     low_confidence: float = 0.6
+    #: a customer turn the sentiment model reads as negative with at least this probability counts
+    #: as the customer voicing frustration, worry or inconvenience (``empathy``)
+    negative_turn: float = 0.55
 
 
 class QAScorer:
@@ -70,6 +73,26 @@ class QAScorer:
         self.encoder = encoder
         self.chat_model = chat_model
         self.calibration = calibration
+        self._sentiment: Any = None
+
+    def negative_turns(self, view: CallView) -> list[tuple[int, float]]:
+        """The customer's turns the shipped sentiment model reads as negative (at least
+        ``negative_turn``), with that probability; empty without an encoder it was trained on."""
+        if self.encoder is None or not view.customer:
+            return []
+        if self._sentiment is None:
+            from common.errors import ConfigError
+            from qa_models.sentiment import load_default_sentiment
+
+            try:
+                self._sentiment = load_default_sentiment(self.encoder)
+            except ConfigError:  # another encoder: the model cannot read its vectors
+                self._sentiment = False
+        if self._sentiment is False:
+            return []
+        scores = self._sentiment.score([view.turns[i].text for i in view.customer])
+        out = [(i, s.probabilities.get("negative", 0.0)) for i, s in zip(view.customer, scores, strict=True)]
+        return [(i, p) for i, p in out if p >= self.options.negative_turn]
 
     @property
     def model(self) -> str:
