@@ -162,10 +162,19 @@ _IDENTIFIER = (
     r"number|customer (?:number|id)|reference number|booking reference|order number|confirmation number|"
     r"social security|ssn|national insurance|card number"
 )
+#: "workspace id", "member ID", "patient number": an identifier named by what it identifies
+_ID_WORD = (
+    r"(?:member|membership|customer|account|client|policy|patient|student|employee|workspace|user|booking|"
+    r"order|claim|case|ticket|loan|reservation|confirmation|rental|tracking) ?(?:id|number|no|reference|ref)"
+)
 _VERIFY_ASK = compile_phrases(
     # the terse ask: "Address?", "Name and date of birth?"
-    rf"(?:and |ok |okay |sure |thanks )?(?:your |the )?(?:name|{_IDENTIFIER})(?: and (?:your |the )?(?:name|"
-    rf"{_IDENTIFIER}))?(?: please)?\?",
+    rf"(?:and |ok |okay |sure |thanks )?(?:your |the )?(?:name|{_IDENTIFIER}|{_ID_WORD})"
+    rf"(?: and (?:your |the )?"
+    rf"(?:name|{_IDENTIFIER}|{_ID_WORD}))?(?: please)?(?:\?|(?=\s*$))",
+    r"(?:for|to complete|to do) (?:the |a |some )?(?:verification|security|id check)",
+    r"(?:sending|send|sent|texting|text) (?:you )?(?:an? |the )?(?:otp|one[- ]time|verification|security) ?"
+    r"(?:code|password|pin|number)?",
     rf"(?:verify|confirm|check|validate|authenticate|identify|security)\w*[^.?!]{{0,60}}(?:{_IDENTIFIER})",
     rf"(?:can|could|may|would) (?:i|you|we) (?:please )?(?:get|have|take|give|grab|tell|read|provide|"
     rf"start with|"
@@ -184,9 +193,9 @@ _VERIFIED = compile_phrases(
     r"confirmed)",
     r"(?:that|those|everything|it) (?:all )?(?:matches|match|checks out|checked out|is correct|are correct)",
     r"thank(?:s| you) for (?:verifying|confirming (?:that|those|your))",
+    r"(?:you|you've|you have) (?:already )?verified (?:through|via|in|on|with|by)",
     r"(?:already|been) (?:verified|authenticated)|verified (?:through|via|in|by) the (?:app|ivr|automated|"
-    r"phone "
-    r"system|system|portal)",
+    r"phone menu|menu|keypad|phone system|system|portal)",
     r"(?:you're|you are) (?:logged|signed) in",
     r"passed (?:the )?(?:security|verification)",
 )
@@ -220,7 +229,16 @@ _DISCLOSE = compile_phrases(
 
 #: "Okay, I see it." after looking the customer up: what follows is from their account.
 _SEEN = compile_phrases(
-    r"(?:yeah,? |ok,? |okay,? )?(?:i see it|i've got it up|i have it up|found it|got it up here)"
+    r"(?:yeah,? |ok,? |okay,? )?(?:i see it|i've got it up|i have it up|found it|got it up here)",
+    r"(?:i've|i have|i've just|i just) (?:got|pulled|brought|called) (?:up )?(?:your|the) "
+    r"(?:account|details|file|record|booking|order|reservation|profile|membership|claim)s?(?: up)?",
+    # outbound and chat openings that lead with the customer's own details
+    r"(?:i can see|i see|i'm seeing|it looks like|looks like) you(?:'re| are| have|'ve| were| had) "
+    r"(?:on|paying|using|been|got|due|signed|asking|ordered|booked|behind|over)",
+    r"(?:calling|contacting|reaching out|following up|writing) (?:you )?(?:about|regarding|on|re) your "
+    r"(?:\w+ )?\w+",
+    r"(?:your|tonight's|today's|yesterday's|this morning's|last night's|recent) (?:order|booking|rental|"
+    r"reservation|delivery|claim|bill|payment|refund) (?:from|of|for|at|on|#)",
 )
 
 
@@ -242,7 +260,8 @@ def verify_identity(view: CallView, item: ScorecardItem, scorer: QAScorer) -> It
     first_disclosure = disclosures[0] if disclosures else None
     checked_first = check is not None and (
         first_disclosure is None
-        or (check.turn, check.start) < (first_disclosure.turn, first_disclosure.start)
+        # inside a disclosure's own span ("the system shows you verified ... so your claim") it came first
+        or (check.turn, check.start) < (first_disclosure.turn, first_disclosure.end)
     )
     features = {
         "asked_identifier": float(bool(asks)),

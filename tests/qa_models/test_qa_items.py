@@ -1198,3 +1198,46 @@ def test_greeting_reads_a_redacted_agent_name() -> None:
     )
     r = check(call, "greeting", "yes", QAScorer())
     assert any("[PERSON]" in e.text for e in r.evidence)
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected", "turn"),
+    [
+        # an outbound call that leads with the customer's own details, before any check
+        (
+            [
+                "A: Hi, this is Ray with Pacer Rent-A-Car. I'm calling about your rental from Orlando.",
+                "C: Okay?",
+                "A: Can you confirm your date of birth?",
+            ],
+            "no",
+            0,
+        ),
+        # a terse ask for an identifier named by what it identifies, then the account
+        (
+            [
+                "A: Ledgerly support, Tomas here.",
+                "C: Our sync is failing.",
+                "A: workspace id?",
+                "C: acme-eu",
+                "A: I've pulled up your account, there's an incident open.",
+            ],
+            "yes",
+            2,
+        ),
+        # verified by the phone menu before the call reached the agent
+        (
+            [
+                "A: Benefits line, agent 447.",
+                "C: It's about my claim.",
+                "A: okay the system shows you verified through the phone menu so your claim is pending",
+            ],
+            "yes",
+            2,
+        ),
+    ],
+)
+def test_verify_identity_outbound_terse_and_menu_verified(lines: list[str], expected: str, turn: int) -> None:
+    call = dialogue(*lines)
+    r = check(call, "verify_identity", expected, QAScorer())
+    assert r.evidence and r.evidence[0].turn == turn
