@@ -52,7 +52,7 @@ def _print_result(result: dict[str, Any]) -> None:
     for item in result["items"]:
         evidence = "; ".join(f"t{e['turn']} “{e['text'][:40]}”" for e in item["evidence"][:2])
         source = item.get("provenance") or {}
-        edited = f" (edited by {source['evaluator']})" if source.get("kind") == "edited" else ""
+        edited = f" (edited by {source['evaluator']})" if source.get("source") == "edited" else ""
         table.add_row(
             item["item_id"],
             f"{item['answer']}{edited}",
