@@ -80,22 +80,6 @@ class EvaluationRecord:
     session_id: int | None
     created_at: datetime
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "call_id": self.call_id,
-            "scorecard": self.scorecard,
-            "scorecard_version": self.scorecard_version,
-            "evaluator": self.evaluator,
-            "item_id": self.item_id,
-            "answer": self.answer,
-            "comment": self.comment,
-            "model_answer": self.model_answer,
-            "source": self.source,
-            "session_id": self.session_id,
-            "created_at": self.created_at.isoformat(),
-        }
-
 
 @dataclass(slots=True)
 class Provenance:
