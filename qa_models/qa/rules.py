@@ -439,8 +439,9 @@ def empathy(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult
         for m in view.find(_FEELING_STRONG, view.customer)
         if not _NEGATED.search(view.text(m.turn)[: m.start])
     ]
-    negative = scorer.negative_turns(view)
-    if not feelings and negative:
+    # The sentiment model (an encoder pass over every customer turn) only when no feeling is named.
+    negative = [] if feelings else scorer.negative_turns(view)
+    if negative:
         # No feeling named, but a turn that reads as a complaint ("it's not great to be honest").
         turn, _ = max(negative, key=lambda tp: tp[1])
         feelings = [Match(turn, 0, len(view.text(turn)), view.turns[turn].text)]
