@@ -25,19 +25,6 @@ ScorecardOption = Annotated[
 ]
 
 
-def _labeled_calls(path: Path) -> list[Any]:
-    from common.formats import iter_labeled_calls
-
-    calls = []
-    for _, item in iter_labeled_calls(path):
-        if isinstance(item, Exception):
-            raise item
-        calls.append(item)
-    if not calls:
-        raise InvalidInput(f"{path}: no calls in the file")
-    return calls
-
-
 def _print_result(result: dict[str, Any]) -> None:
     percent = result.get("percent")
     verdict = {True: "[green]pass[/]", False: "[red]fail[/]", None: "–"}[result.get("passed")]
@@ -75,13 +62,14 @@ def score(
     """Score calls against the scorecard: each item's answer with confidence, evidence and rationale."""
     from api import qa_service, store
     from api.tagging import stored_tag_input
+    from common.formats import load_labeled_calls
     from qa_models import TagInput, load_scorecard
 
     rt = cli_runtime()
     card = load_scorecard(scorecard) if scorecard else rt.scorecard()
     path = Path(target)
     if path.is_file():
-        calls = [TagInput.from_labeled_call(c) for c in _labeled_calls(path)]
+        calls = [TagInput.from_labeled_call(c) for c in load_labeled_calls(path)]
         results = [r.to_dict() for r in rt.qa_scorer().score_many(calls, card)]
     elif scorecard is not None:  # another scorecard than the configured one: scored, not stored
         results = [rt.qa_scorer().score(stored_tag_input(store.get_call(rt.db, target)), card).to_dict()]
@@ -210,12 +198,13 @@ def calibrate(
     before and after on calls held out from the fit."""
     from api.qa_agreement import calibrate as run_calibration
     from api.qa_agreement import file_ratings, stored_ratings
+    from common.formats import load_labeled_calls
     from qa_models import load_scorecard
 
     rt = cli_runtime()
     card = load_scorecard(scorecard) if scorecard else rt.scorecard()
     if data is not None:
-        ratings, results = file_ratings(rt, _labeled_calls(data), card)
+        ratings, results = file_ratings(rt, load_labeled_calls(data), card)
         source = str(data)
     else:
         if scorecard is not None:

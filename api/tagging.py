@@ -72,20 +72,16 @@ def ensure_tags(rt: Runtime, call_id: str) -> None:
 
 def tag_file(rt: Runtime, path: Path) -> list[dict[str, Any]]:
     """Tags for each call of a labeled-call JSONL file (FORMATS §1), from its turns; nothing is stored."""
-    from common.formats import iter_labeled_calls
+    from common.formats import load_labeled_calls
     from qa_models import TagInput
 
     inputs = []
-    for _, item in iter_labeled_calls(path):
-        if isinstance(item, Exception):
-            raise item
+    for item in load_labeled_calls(path):
         if not item.turns:
             raise InvalidInput(
                 f"{path}: call '{item.call_id}' has no turns to tag (audio is tagged on ingest)"
             )
         inputs.append(TagInput.from_labeled_call(item))
-    if not inputs:
-        raise InvalidInput(f"{path}: no calls in the file")
     return [
         {"call_id": c.call_id, **t.to_dict()}
         for c, t in zip(inputs, rt.tagger().tag_many(inputs), strict=True)

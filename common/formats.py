@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from common.errors import FormatError
+from common.errors import FormatError, InvalidInput
 
 __all__ = [
     "Evaluation",
@@ -24,6 +24,7 @@ __all__ = [
     "LineError",
     "ReferenceTurn",
     "iter_labeled_calls",
+    "load_labeled_calls",
     "parse_labeled_call",
     "read_labeled_calls",
 ]
@@ -150,3 +151,16 @@ def read_labeled_calls(path: str | Path) -> LabeledCallFile:
         else:
             out.calls.append((number, item))
     return out
+
+
+def load_labeled_calls(path: str | Path) -> list[LabeledCall]:
+    """Every call of a file for a command that reads it whole: the first bad line is the error, and
+    so is a file with no calls."""
+    calls = []
+    for _, item in iter_labeled_calls(path):
+        if isinstance(item, FormatError):
+            raise item
+        calls.append(item)
+    if not calls:
+        raise InvalidInput(f"{path}: no calls in the file")
+    return calls
