@@ -17,7 +17,7 @@ import os
 import platform
 import sys
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,9 +35,10 @@ def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from tagging_throughput import transcripts
 
+    from evals.capabilities import document_facts
     from evals.datasets import read_knowledge_dir
     from knowledge import get_embedder
-    from qa_models import CallTagger, DocumentFacts, KnowledgeFact, QAScorer, TagInput, load_default_scorecard
+    from qa_models import CallTagger, QAScorer, TagInput, load_default_scorecard
 
     print(
         f"QA throughput: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
@@ -52,17 +53,8 @@ def main() -> None:
     card = load_default_scorecard()
     docs, _ = read_knowledge_dir(ROOT / "demo" / "knowledge")
 
-    def day(value: str | None) -> date | None:
-        return date.fromisoformat(value[:10]) if value else None
-
     t0 = time.perf_counter()
-    facts = DocumentFacts(
-        [
-            KnowledgeFact(d.id, d.title, d.kind, d.text, 1.0, day(d.valid_from), day(d.valid_to), d.text)
-            for d in docs
-        ],
-        encoder,
-    )
+    facts = document_facts(docs, encoder)
     print(f"fact checker over {len(docs)} demo documents built in {time.perf_counter() - t0:.1f} s (once)")
     with_kb = QAScorer(knowledge=facts, encoder=encoder)
     without_kb = QAScorer(encoder=encoder)

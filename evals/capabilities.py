@@ -39,6 +39,7 @@ __all__ = [
     "Retriever",
     "SentimentModel",
     "SentimentScore",
+    "document_facts",
     "load_capability",
 ]
 
@@ -322,27 +323,29 @@ class _QA:
         }
 
 
+def document_facts(documents: Sequence[KnowledgeDoc], encoder: Any) -> Any:
+    """Knowledge documents as QA's fact checker (``qa_models.DocumentFacts``), in memory."""
+    from datetime import date
+
+    from qa_models import DocumentFacts, KnowledgeFact
+
+    def day(value: str | None) -> date | None:
+        return date.fromisoformat(value[:10]) if value else None
+
+    facts = [
+        KnowledgeFact(d.id, d.title or d.id, d.kind, d.text, 1.0, day(d.valid_from), day(d.valid_to), d.text)
+        for d in documents
+    ]
+    return DocumentFacts(facts, encoder)
+
+
 def _qa(request: CapabilityRequest) -> Any:
     """The QA scorer; ``--kb`` documents become its knowledge check, ``--model-dir`` a calibration
     folder written by ``callscope qa calibrate --train``."""
-    from datetime import date
-
-    from qa_models import DocumentFacts, ItemModels, KnowledgeFact, QAScorer
+    from qa_models import ItemModels, QAScorer
 
     encoder = _encoder()
-    knowledge = None
-    if request.documents:
-
-        def day(value: str | None) -> date | None:
-            return date.fromisoformat(value[:10]) if value else None
-
-        facts = [
-            KnowledgeFact(
-                d.id, d.title or d.id, d.kind, d.text, 1.0, day(d.valid_from), day(d.valid_to), d.text
-            )
-            for d in request.documents
-        ]
-        knowledge = DocumentFacts(facts, encoder)
+    knowledge = document_facts(request.documents, encoder) if request.documents else None
     calibration = ItemModels.load(request.model_dir) if request.model_dir is not None else None
     return _QA(QAScorer(knowledge=knowledge, encoder=encoder, calibration=calibration))
 
