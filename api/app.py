@@ -21,7 +21,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = True) -> 
     from fastapi.responses import RedirectResponse
     from fastapi.staticfiles import StaticFiles
 
-    from api import jobs, live, routes, routes_kb, routes_qa, routes_tags
+    from api import jobs, live, routes, routes_analytics, routes_kb, routes_qa, routes_tags
     from api.runtime import open_runtime
 
     settings = settings or Settings()
@@ -54,9 +54,11 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = True) -> 
     app.include_router(routes_kb.router, prefix="/api")
     app.include_router(routes_tags.router, prefix="/api")
     app.include_router(routes_qa.router, prefix="/api")
+    app.include_router(routes_analytics.router, prefix="/api")
     app.include_router(live.router, prefix="/api")
     app.include_router(routes_kb.pages)
     app.include_router(routes_qa.pages)
+    app.include_router(routes_analytics.pages)
     app.mount("/static", StaticFiles(directory=routes_kb.STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)

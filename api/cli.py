@@ -8,14 +8,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from api.cli_analytics import register as register_analytics_commands
 from api.cli_eval import eval_app
 from api.cli_kb import index_folder, kb_app
 from api.cli_qa import qa_app
+from api.cli_staffing import register as register_staffing_command
 from api.cli_tags import register as register_tag_commands
-from api.console import cli_runtime, console, err, handle_errors
+from api.console import cli_runtime, console, err, handle_errors, progress_bar
 from api.settings import Settings
 from common.errors import InvalidInput
 
@@ -32,6 +33,8 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(kb_app, name="kb")
 app.add_typer(qa_app, name="qa")
 register_tag_commands(app)
+register_analytics_commands(app)
+register_staffing_command(app)
 
 
 DEMO = Path(__file__).resolve().parent.parent / "demo"
@@ -72,9 +75,7 @@ def _calls_table(summaries: list[Any], title: str) -> Table:
 def _ingest(rt: Any, paths: list[Path], *, process: bool) -> Any:
     from api.ingest import ingest_paths
 
-    progress = Progress(
-        TextColumn("[bold]ingesting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
-    )
+    progress = progress_bar("ingesting")
     task = progress.add_task("ingest", total=None)
     with progress:
         report = ingest_paths(
@@ -115,10 +116,15 @@ def demo(
     knowledge: Annotated[Path, typer.Option(help="The demo company's knowledge folder.")] = DEMO_KNOWLEDGE,
     serve: Annotated[bool, typer.Option(help="Then serve the agent sidebar until Ctrl-C.")] = True,
     port: Annotated[int | None, typer.Option(help="Port for the sidebar.")] = None,
+    history: Annotated[
+        bool,
+        typer.Option(help="Also store a generated month of history (marked generated) for the dashboard."),
+    ] = True,
 ) -> None:
     """The main job on the embedded defaults: index the demo company's knowledge base, ingest its calls
-    (transcribed, redacted, tagged and QA-scored), and serve the live-assist sidebar (play a recording
-    there as a live call) and the QA review pages."""
+    (transcribed, redacted, tagged and QA-scored), store a generated month of history for the manager
+    dashboard, and serve the live-assist sidebar (play a recording there as a live call), the QA
+    review pages and the dashboard."""
     from api import store
 
     rt = cli_runtime()
@@ -127,10 +133,32 @@ def demo(
     kb_report = index_folder(rt, knowledge, rt.settings.kb)
     report = _ingest(rt, [recordings], process=True)
     console.print(_calls_table(store.list_calls(rt.db, limit=100), "Stored calls"))
+    if history:
+        _demo_history(rt)
     if report.failed or kb_report.errors:
         raise typer.Exit(1)
     if serve:
         _serve(rt.settings, None, port, banner=True)
+
+
+def _demo_history(rt: Any) -> None:
+    """A generated month of the demo company's calls and ACD records, with known trends injected
+    (docs/generated-history.md). Stored once; every call is marked generated."""
+    from analytics.synthetic import GeneratorOptions, generate_history
+    from api.analytics_history import store_history
+
+    history = generate_history(GeneratorOptions(seed=7, company="Brightline Mobile"))
+    with progress_bar("storing generated history") as bar:
+        task = bar.add_task("history", total=len(history.calls))
+        done = store_history(rt, history, progress=lambda n: bar.update(task, completed=n))
+    first, last = history.calls[0].started_at, history.calls[-1].started_at
+    console.print(
+        f"Generated demo history (not real calls): {done.calls + done.skipped} calls and {done.acd} "
+        "ACD records "
+        f"from {first:%Y-%m-%d} to {last:%Y-%m-%d}; {done.topics} topics. `callscope report --week "
+        f"{first.isocalendar()[0]}-W{first.isocalendar()[1] + 2:02d} --out report.html` "
+        "writes a weekly report."
+    )
 
 
 def _serve(settings: Settings, host: str | None, port: int | None, *, banner: bool = False) -> None:
@@ -147,6 +175,7 @@ def _serve(settings: Settings, host: str | None, port: int | None, *, banner: bo
         play = f"?recording={first['name']}" if first else ""
         console.print(f"\n[bold]Agent sidebar:[/] {url}/assist{play}   (API docs: {url}/docs; Ctrl-C stops)")
         console.print(f"[bold]QA review:[/] {url}/qa")
+        console.print(f"[bold]Manager dashboard:[/] {url}/analytics")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
 
 

@@ -12,11 +12,20 @@ from rich.console import Console
 
 from common.errors import CallscopeError, InvalidInput, NotFound
 
-__all__ = ["cli_runtime", "console", "err", "handle_errors"]
+__all__ = ["cli_runtime", "console", "err", "handle_errors", "progress_bar"]
 
 console = Console()
 err = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def progress_bar(label: str) -> Any:
+    """A Rich progress bar on stderr: label, bar, done/total, elapsed."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+    )
 
 
 def cli_runtime() -> Any:

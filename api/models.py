@@ -17,7 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from common.db import Base
@@ -131,6 +131,8 @@ class QAScoreRow(Base):
     percent: Mapped[float | None] = mapped_column(Float)
     passed: Mapped[bool | None] = mapped_column(Boolean)
     auto_failed: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    #: the items whose effective answer is 'no' (analytics: the items failed most, by agent and team)
+    failed_items: Mapped[list[str]] = mapped_column(ARRAY(String(200)), default=list)
     edited_items: Mapped[int] = mapped_column(Integer, default=0)
     disagreement: Mapped[bool] = mapped_column(Boolean, default=False)
     scored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from api import store
+from api.analytics_facts import ensure_analytics
 from api.qa_service import ensure_qa
 from api.runtime import Runtime
 from api.tagging import ensure_tags
@@ -67,6 +68,7 @@ def ingest_recording(rt: Runtime, *, audio_path: Path, content_hash: str, source
     if existing is not None:
         ensure_tags(rt, existing)  # a retried job whose call was stored before the tagging ran
         ensure_qa(rt, existing)
+        ensure_analytics(rt, existing)
         return Outcome(existing, False)
     transcript, spans = _redact(rt, _transcribe(rt, audio_path, source, None))
     call_id, created = store.save_call(
@@ -82,6 +84,7 @@ def ingest_recording(rt: Runtime, *, audio_path: Path, content_hash: str, source
     )
     ensure_tags(rt, call_id)  # before scoring: review sampling reads the sentiment
     ensure_qa(rt, call_id)
+    ensure_analytics(rt, call_id)
     return Outcome(call_id, created)
 
 
@@ -92,6 +95,7 @@ def ingest_labeled_call(
     if existing is not None:
         ensure_tags(rt, existing)
         ensure_qa(rt, existing)
+        ensure_analytics(rt, existing)
         return Outcome(existing, False)
     call = LabeledCall.model_validate(record)
     reference = reference_transcript(call.turns) if call.turns else None
@@ -128,4 +132,5 @@ def ingest_labeled_call(
     )
     ensure_tags(rt, call_id)  # before scoring: review sampling reads the sentiment
     ensure_qa(rt, call_id)
+    ensure_analytics(rt, call_id)
     return Outcome(call_id, created)

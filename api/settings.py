@@ -72,6 +72,12 @@ class Settings(BaseSettings):
     qa_reviews_per_agent_week: int = Field(
         default=2, ge=0, description="Calls picked for human review per agent and ISO week."
     )
+    service_level_target: str = Field(
+        default="80/20", description="Service-level target: percent answered within seconds (80/20, 90/10)."
+    )
+    short_abandon_s: float = Field(
+        default=10.0, ge=0, description="Abandons within this many seconds are reported as short abandons."
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -360,6 +360,19 @@ def save_tags(db: Database, call_id: str, tags: CallTags) -> None:
         else:
             for k, v in values.items():
                 setattr(row, k, v)
+        # The dashboard's copy (a no-op until the call's analytics facts exist).
+        s.execute(
+            text(
+                "UPDATE call_facts SET contact_type = :ct, sentiment = :se, sentiment_polarity = :sp, "
+                "updated_at = now() WHERE call_id = :id"
+            ),
+            {
+                "ct": values["contact_type"],
+                "se": values["sentiment"],
+                "sp": values["sentiment_polarity"],
+                "id": call_id,
+            },
+        )
         s.commit()
 
 

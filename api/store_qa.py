@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from api import store_analytics
 from api.models import CalibrationSessionRow, QAEvaluationRow, QAScoreRow
 from common.errors import NotFound
 
@@ -347,9 +348,11 @@ def refresh(s: Session, card: Scorecard, call_id: str, *, low_confidence: float)
     row.percent = eff.percent
     row.passed = eff.passed
     row.auto_failed = list(eff.auto_failed)
+    row.failed_items = [i.item_id for i in eff.items if i.answer == "no"]
     row.edited_items = eff.edited_items
     row.disagreement = eff.disagreement
     row.updated_at = func.now()
+    store_analytics.save_qa(s.connection(), call_id, card.id, eff.percent, eff.passed, row.failed_items)
     return eff
 
 
