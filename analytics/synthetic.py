@@ -573,6 +573,7 @@ class _Generator:
         taxonomy = load_taxonomy(options.taxonomy)
         card = load_scorecard(options.scorecard)
         self.card_id = card.id
+        self._repeat_debt: dict[str, float] = {}
         self.item_ids = [item.id for item in card.items]
         self.types = [t.id for t in taxonomy.types]
         _validate(options, self.types, self.item_ids)
@@ -753,7 +754,7 @@ class _Generator:
         wait = self._wait(contact.offered) if channel == "voice" else 0.0
         started = contact.offered + wait
         repeat_at = 0.0
-        if (ctype != OTHER or emerging) and rnd() < min(0.95, p_repeat):  # unrelated one-offs: never
+        if (ctype != OTHER or emerging) and self._draw_repeat(agent, min(0.95, p_repeat)):  # one-offs: never
             day = math.floor((started - self.t0) / 86400.0) + self.randint(1, 6)
             at = self.t0 + day * 86400.0 + self._time_of_day()
             # Only repeats inside the history exist, so the truth can always be checked against it.
@@ -808,8 +809,21 @@ class _Generator:
         )
         return call, repeat_at, wait
 
+    def _draw_repeat(self, agent: str, p: float) -> bool:
+        """Systematic sampling per agent: the repeats an agent's calls lead to add up to the sum of
+        their probabilities (±1), so an injected rate shows in a month of a few hundred calls, not
+        just on average over many months."""
+        debt = self._repeat_debt.get(agent, self.rnd()) + p
+        self._repeat_debt[agent] = debt - 1.0 if debt >= 1.0 else debt
+        return debt >= 1.0
+
     def _wait(self, offered: float) -> float:
-        mean = 50.0 if self._is_peak(offered) else 20.0
+        """Shaped like Erlang C: most contacts find an agent free (answered within a few seconds);
+        the rest queue for an exponential time. Peaks queue more, so service level dips there
+        (about 87% within 20 s off-peak, about 60% at the peaks)."""
+        queued, mean = (0.55, 60.0) if self._is_peak(offered) else (0.25, 30.0)
+        if self.rnd() >= queued:
+            return float(round(5.0 * self.rnd()))
         return float(min(600, round(-mean * math.log(1.0 - self.rnd()))))
 
     def _qa(self, agent: str, ctype: str, resolved: bool, feeling: bool, emerging: bool) -> dict[str, str]:
