@@ -14,7 +14,6 @@ twice as often, an agent who skips identity verification, and an agent with long
 
 from __future__ import annotations
 
-import csv
 import gc
 import heapq
 import json
@@ -28,13 +27,12 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from analytics.acd import AcdRecord
+from analytics.acd import AcdRecord, write_acd_csv
 from asr import Turn
 from common.errors import InvalidInput
 from qa_models import DEFAULT_SCORECARD, DEFAULT_TAXONOMY, OTHER, load_scorecard, load_taxonomy
 
 __all__ = [
-    "ACD_COLUMNS",
     "EMERGING_TEMPLATES",
     "GeneratorOptions",
     "Injections",
@@ -46,18 +44,6 @@ __all__ = [
 
 _T = TypeVar("_T")
 
-#: Columns of the ``acd.csv`` that ``write_history`` writes, in order.
-ACD_COLUMNS = (
-    "queue",
-    "offered_at",
-    "answered_at",
-    "abandoned_at",
-    "handle_s",
-    "agent_id",
-    "blocked",
-    "contact_id",
-    "call_id",
-)
 
 #: The default emerging topic: e-SIM activation QR codes rejected after a network update. Slots:
 #: {phone}, {weekday}, {code}, {days}.
@@ -1166,21 +1152,5 @@ def write_history(history: SyntheticHistory, folder: Path) -> tuple[Path, Path]:
         for call in history.calls:
             out.write(json.dumps(call.to_labeled_call(), ensure_ascii=False))
             out.write("\n")
-    with acd_path.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(ACD_COLUMNS)
-        for r in history.acd:
-            writer.writerow(
-                (
-                    r.queue,
-                    _iso(r.offered_at),
-                    _iso(r.answered_at),
-                    _iso(r.abandoned_at),
-                    "" if r.handle_s is None else f"{r.handle_s:.1f}",
-                    r.agent_id or "",
-                    "true" if r.blocked else "false",
-                    r.contact_id or "",
-                    r.call_id or "",
-                )
-            )
+    write_acd_csv(history.acd, acd_path)
     return calls_path, acd_path

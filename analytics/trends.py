@@ -17,6 +17,7 @@ __all__ = [
     "Granularity",
     "Surge",
     "TrendOptions",
+    "bucket_start",
     "buckets",
     "change",
     "find_surge",
@@ -57,13 +58,23 @@ def _utc(t: datetime) -> datetime:
     return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
 
-def _floor(t: datetime, granularity: Granularity, step: timedelta) -> datetime:
+def _step(granularity: Granularity, interval_minutes: int) -> timedelta:
+    return {"week": timedelta(days=7), "day": timedelta(days=1)}.get(
+        granularity, timedelta(minutes=interval_minutes)
+    )
+
+
+def bucket_start(t: datetime, granularity: Granularity, interval_minutes: int = 30) -> datetime:
+    """The start of the bucket holding ``t`` (UTC midnight, ISO Monday, or the interval since the
+    epoch): what SQL's bucket expression gives for the same time."""
+    t = _utc(t)
     if granularity == "week":
         day = t.replace(hour=0, minute=0, second=0, microsecond=0)
-        return day - timedelta(days=day.weekday())  # ISO weeks start on Monday
+        return day - timedelta(days=day.weekday())
     if granularity == "day":
         return t.replace(hour=0, minute=0, second=0, microsecond=0)
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    step = _step(granularity, interval_minutes)
     return epoch + step * ((t - epoch) // step)
 
 
@@ -83,16 +94,14 @@ def buckets(
         raise InvalidInput(f"granularity {granularity!r}: use interval, day or week")
     if interval_minutes <= 0 or 1440 % interval_minutes:
         raise InvalidInput(f"interval of {interval_minutes} minutes: use a divisor of a day (15, 30, 60 ...)")
-    step = {"week": timedelta(days=7), "day": timedelta(days=1)}.get(
-        granularity, timedelta(minutes=interval_minutes)
-    )
+    step = _step(granularity, interval_minutes)
     if (until - since) / step > limit:
         raise InvalidInput(
             f"{granularity} buckets over {until - since} would be more than {limit}; "
             "choose a coarser granularity or a shorter period"
         )
     out: list[Bucket] = []
-    start = _floor(since, granularity, step)
+    start = bucket_start(since, granularity, interval_minutes)
     while start < until:
         out.append(Bucket(max(start, since), min(start + step, until)))
         start += step
@@ -133,9 +142,18 @@ def find_surge(
     return best
 
 
-def outlier_rate(rate: float, overall: float, calls: int, options: TrendOptions | None = None) -> bool:
-    """Whether one agent's (team's, queue's) rate of something bad stands out from the overall rate."""
+def outlier_rate(
+    rate: float | None, overall: float | None, calls: int, options: TrendOptions | None = None
+) -> bool:
+    """Whether one agent's (team's, queue's) rate of something bad stands out from the overall rate
+    (never when either rate is unknown)."""
     o = options or TrendOptions()
-    if calls < o.outlier_min_calls or math.isnan(rate) or math.isnan(overall):
+    if (
+        rate is None
+        or overall is None
+        or calls < o.outlier_min_calls
+        or math.isnan(rate)
+        or math.isnan(overall)
+    ):
         return False
     return rate >= max(overall * o.outlier_ratio, overall + o.outlier_margin)

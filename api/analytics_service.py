@@ -17,7 +17,16 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from analytics.trends import Bucket, Granularity, TrendOptions, buckets, change, find_surge, outlier_rate
+from analytics.trends import (
+    Bucket,
+    Granularity,
+    TrendOptions,
+    bucket_start,
+    buckets,
+    change,
+    find_surge,
+    outlier_rate,
+)
 from api import store_analytics
 from api.runtime import Runtime
 from api.store_analytics import Scope
@@ -226,15 +235,7 @@ def _bucket_index(view: View) -> tuple[list[Bucket], dict[datetime, int]]:
 
 
 def _floor(t: datetime, view: View) -> datetime:
-    t = t.astimezone(UTC)
-    if view.granularity == "week":
-        d = t.replace(hour=0, minute=0, second=0, microsecond=0)
-        return d - timedelta(days=d.weekday())
-    if view.granularity == "day":
-        return t.replace(hour=0, minute=0, second=0, microsecond=0)
-    epoch = datetime(1970, 1, 1, tzinfo=UTC)
-    step = timedelta(seconds=view.step_s)
-    return epoch + step * ((t - epoch) // step)
+    return bucket_start(t, view.granularity, view.interval_minutes)
 
 
 def _bucket_dicts(bs: list[Bucket]) -> list[dict[str, str]]:
@@ -425,9 +426,7 @@ def repeats(rt: Runtime, view: View, *, by: str = "agent", options: TrendOptions
                 "repeats": r["repeats"],
                 "repeat_rate": rate,
                 "fcr": None if rate is None else 1 - rate,
-                "high": rate is not None
-                and overall is not None
-                and outlier_rate(rate, overall, int(r["known"]), options),
+                "high": outlier_rate(rate, overall, int(r["known"]), options),
                 "drill": {BY_CHOICES[key]: r[key]},
             }
         )
@@ -582,9 +581,7 @@ def conversation(
                 by: r[key],
                 **{m: r[m] for m in measures},
                 "dead_air_share": share,
-                "dead_air_high": share is not None
-                and overall_dead is not None
-                and outlier_rate(share, overall_dead, int(r["timed"]), options),
+                "dead_air_high": outlier_rate(share, overall_dead, int(r["timed"]), options),
                 "drill": {BY_CHOICES[key]: r[key]},
             }
         )

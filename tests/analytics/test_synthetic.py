@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from analytics.acd import ACD_COLUMNS, read_acd_csv
 from analytics.synthetic import (
-    ACD_COLUMNS,
     GeneratorOptions,
     Injections,
     SyntheticCall,
@@ -357,15 +357,8 @@ def test_write_history_writes_labeled_calls_and_an_acd_csv(tmp_path: Path) -> No
     assert not first.evaluations and first.extra["qa_answers"] == call.qa_answers
     assert calls_path.read_text().splitlines()[0].count('"started_at": "2026-03-02T') == 1
     with acd_path.open(newline="") as f:
-        rows = list(csv.reader(f))
-    assert tuple(rows[0]) == ACD_COLUMNS
-    assert len(rows) - 1 == len(small.acd)
-    for row, record in zip(rows[1:], small.acd, strict=True):
-        values = dict(zip(ACD_COLUMNS, row, strict=True))
-        assert values["offered_at"].endswith("Z") and values["contact_id"] == record.contact_id
-        assert values["blocked"] == ("true" if record.blocked else "false")
-        assert (values["answered_at"] != "") == (record.answered_at is not None)
-        assert values["call_id"] == (record.call_id or "")
+        assert tuple(next(csv.reader(f))) == ACD_COLUMNS
+    assert read_acd_csv(acd_path) == small.acd  # the ACD reader takes it back unchanged
 
 
 def test_options_that_cannot_work_are_refused() -> None:
