@@ -37,6 +37,7 @@ __all__ = [
     "DEFAULT_DAYS",
     "Figure",
     "View",
+    "call_conversation",
     "contact_types",
     "conversation",
     "drill",
@@ -806,6 +807,12 @@ def drill(
         rows,
         notes=[f"{total} call(s)"],
     )
+
+
+def call_conversation(rt: Runtime, call_id: str) -> dict[str, Any]:
+    """A call's conversation metrics and segments as stored with its facts."""
+    row = store_analytics.fact_row(rt.db, call_id)
+    return {"call_id": call_id, "handle_s": row["handle_s"], "metrics": row["conversation"]}
 
 
 def narrowed(view: View, **filters: Any) -> View:

@@ -174,6 +174,12 @@ async def calls(
     return {**figure.to_dict(), "total": total, "limit": limit, "offset": offset}
 
 
+@router.get("/calls/{call_id}/conversation")
+async def call_conversation(request: Request, call_id: str) -> dict[str, Any]:
+    """One call's conversation metrics with its silence, hold and overtalk segments (null for text)."""
+    return await run_in_threadpool(analytics_service.call_conversation, _rt(request), call_id)
+
+
 @router.post("/acd")
 async def import_acd(request: Request, file: UploadFile) -> dict[str, Any]:
     """Upload ACD contact records as CSV (docs/acd-records.md). A bad row stores nothing of the file."""

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from common.db import Database
-from common.errors import InvalidInput
+from common.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:
     from analytics.acd import AcdRecord
@@ -29,7 +29,7 @@ __all__ = [
     "conversation_columns",
     "customer_records",
     "drill_calls",
-    "fact_ids_missing",
+    "fact_row",
     "failed_items",
     "grouped",
     "history_records",
@@ -162,17 +162,17 @@ def save_qa(
     )
 
 
-def fact_ids_missing(db: Database, *, limit: int = 10_000) -> list[str]:
-    """Stored calls without a fact row (stored before analytics existed, or while it failed)."""
+def fact_row(db: Database, call_id: str) -> dict[str, Any]:
     with db.engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT c.id FROM calls c LEFT JOIN call_facts f ON f.call_id = c.id "
-                "WHERE f.call_id IS NULL ORDER BY c.id LIMIT :n"
-            ),
-            {"n": limit},
+        row = conn.execute(
+            text("SELECT call_id, handle_s, conversation FROM call_facts WHERE call_id = :id"),
+            {"id": call_id},
+        ).one_or_none()
+    if row is None:
+        raise NotFound(
+            f"no analytics for call '{call_id}' (not stored, or `callscope analytics refresh` builds them)"
         )
-        return [r[0] for r in rows]
+    return dict(row._mapping)
 
 
 _CONVERSATION = (

@@ -69,14 +69,14 @@
     // The busiest types and every surging one; the CSV has them all.
     const shown = { ...figure, rows: figure.rows.filter((r, i) => i < 15 || r.surge) };
     $("table-types").replaceChildren(...table(shown, ["contact_type", "calls", "share", "previous", "change", "surge"], {
-      links: { calls: {} }, testid: "types",
+      links: { contact_type: {}, calls: {} }, testid: "types",
       cells: { surge: (row) => (row.surge ? el("span", { class: "flag" }, `×${row.surge.ratio} on ${row.surge.bucket.slice(0, 10)}`) : "") },
     }));
   }
 
   function topics(figure) {
     $("table-topics").replaceChildren(...table(figure, ["name", "calls", "previous", "growth", "first_seen", "emerging", "reason"], {
-      links: { calls: {} }, testid: "topics",
+      links: { name: {}, calls: {} }, testid: "topics",
       cells: { emerging: (row) => (row.emerging ? el("span", { class: "flag", "data-testid": "emerging" }, "emerging") : "") },
     }));
   }
@@ -84,7 +84,7 @@
   function repeats(figure) {
     const by = $("repeats-by").value;
     $("table-repeats").replaceChildren(...table(figure, [by, "calls", "known", "repeats", "repeat_rate", "fcr"], {
-      links: { calls: {}, repeats: { repeated: "true" } }, testid: "repeats", flag: (r) => r.high,
+      links: { [by]: {}, calls: {}, repeats: { repeated: "true" } }, testid: "repeats", flag: (r) => r.high,
       cells: { repeat_rate: (row) => el("span", { class: row.high ? "flag" : null }, AN.fmt("repeat_rate", row.repeat_rate)) },
     }));
   }
@@ -105,7 +105,7 @@
       el("a", { class: "drill", href: drillUrl(figure.view, row.drill, { failed_item: item }), "data-testid": testid }, item),
     ]));
     $("table-qa").replaceChildren(...table(figure, [by, "calls", "avg_percent", "pass_rate", "failed_most", "training"], {
-      links: { calls: {} }, testid: "qa",
+      links: { [by]: {}, calls: {} }, testid: "qa",
       cells: {
         failed_most: (row) => itemLinks(row, row.failed_most.map((f) => f.item), "failed-item"),
         training: (row) => el("span", { class: "flag" }, itemLinks(row, row.training, "training-item")),
@@ -117,7 +117,7 @@
     const by = $("conv-by").value;
     $("table-conv").replaceChildren(...table(figure,
       [by, "calls", "talk_ratio", "longest_silence_s", "dead_air_calls", "dead_air_share", "overtalk_s", "hold_s", "aht_s"], {
-        links: { calls: {}, dead_air_calls: { min_silence: 5 } }, testid: "conv",
+        links: { [by]: {}, calls: {}, dead_air_calls: { min_silence: 5 } }, testid: "conv",
         cells: { dead_air_share: (row) => el("span", { class: row.dead_air_high ? "flag" : null }, AN.fmt("dead_air_share", row.dead_air_share)) },
       }));
   }

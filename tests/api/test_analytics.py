@@ -176,6 +176,22 @@ def test_the_api_serves_each_figure_as_json_and_csv_with_the_same_filters(client
     assert calls["total"] == row["repeats"] and all(c["repeated"] for c in calls["rows"])
 
 
+def test_a_calls_conversation_segments(client, month) -> None:
+    call = next(
+        c
+        for c in month.calls
+        if c.channel == "voice" and c.agent_id == month.options.injections.dead_air_agent
+    )
+    body = client.get(f"/api/analytics/calls/{call.call_id}/conversation").json()
+    kinds = {s["kind"] for s in body["metrics"]["segments"]}
+    assert body["metrics"]["duration_s"] == pytest.approx(call.duration_s) and kinds <= {
+        "silence",
+        "hold",
+        "overtalk",
+    }
+    assert client.get("/api/analytics/calls/nope/conversation").status_code == 404
+
+
 def test_bad_filters_are_refused_with_a_clear_message(client) -> None:
     r = client.get("/api/analytics/overview", params={"since": "2026-02-30"})
     assert r.status_code == 422 and "since='2026-02-30'" in r.json()["detail"]
