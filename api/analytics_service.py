@@ -52,6 +52,8 @@ __all__ = [
 
 #: The period shown when none is asked for: the last four weeks of stored calls.
 DEFAULT_DAYS = 28
+#: The years a period may start or end in.
+YEARS = (1900, 9000)
 #: What tables can be broken down by, and the filter each key maps to when drilling down.
 BY_CHOICES: dict[str, str] = {
     "contact_type": "contact_type",
@@ -166,17 +168,27 @@ def _parse_time(value: str | date | datetime | None, name: str) -> datetime | No
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, date):
-        return datetime.combine(value, time(), UTC)
-    try:
-        if len(value) == 10:
-            return datetime.combine(date.fromisoformat(value), time(), UTC)
-        t = datetime.fromisoformat(value)
-    except ValueError:
+        t = value
+    elif isinstance(value, date):
+        t = datetime.combine(value, time(), UTC)
+    else:
+        try:
+            t = (
+                datetime.combine(date.fromisoformat(value), time(), UTC)
+                if len(value) == 10
+                else datetime.fromisoformat(value)
+            )
+        except ValueError:
+            raise InvalidInput(
+                f"{name}={value!r} is not a date (YYYY-MM-DD) or an ISO 8601 time such as "
+                "2026-03-02T09:00:00Z"
+            ) from None
+    # The default period, the one before it and the buckets step days away from the given time, which
+    # must stay within what a datetime holds (years 1 to 9999).
+    if not YEARS[0] <= t.year <= YEARS[1]:
         raise InvalidInput(
-            f"{name}={value!r} is not a date (YYYY-MM-DD) or an ISO 8601 time such as 2026-03-02T09:00:00Z"
-        ) from None
+            f"{name}={t.date().isoformat()} is out of range: give a year from {YEARS[0]} to {YEARS[1]}"
+        )
     return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
@@ -193,9 +205,11 @@ def make_view(
     channel: str | None = None,
     contact_type: str | None = None,
     generated: bool | None = None,
+    teams: list[str] | None = None,
 ) -> View:
     """A view from request values. ``until`` is exclusive; without a period the view is the last
-    ``DEFAULT_DAYS`` days up to the newest stored call."""
+    ``DEFAULT_DAYS`` days up to the newest stored call. ``teams`` limits every figure to those teams'
+    calls (the caller's scope)."""
     start, end = _parse_time(since, "since"), _parse_time(until, "until")
     if end is None:
         if start is not None:
@@ -220,6 +234,7 @@ def make_view(
             channel or None,
             contact_type or None,
             generated,
+            tuple(teams) if teams is not None else None,
         ),
         granularity,  # type: ignore[arg-type]
         interval_minutes,
@@ -284,6 +299,8 @@ def contact_types(
     for r in cur:
         counts[r[key]][index[_floor(r["bucket"], view)]] += int(r["calls"])
     total_now = sum(sum(c) for c in counts.values()) or 1
+    # With no call at all in the previous period the history does not reach back: no "change".
+    observed = sum(prev.values()) > 0
     total_prev = sum(prev.values()) or 1
     days = [b.days for b in bs]
     rows = []
@@ -298,7 +315,7 @@ def contact_types(
                 "share": total / total_now,
                 "previous": before,
                 "previous_share": before / total_prev,
-                "change": change(total, before),
+                "change": change(total, before) if observed else None,
                 "surge": None
                 if surge is None
                 else {

@@ -7,9 +7,10 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from api.auth import AuthError
 from api.settings import Settings
 from common.errors import CallscopeError, InputTooLarge, InvalidInput, NotFound, StorageError
 
@@ -21,7 +22,19 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = True) -> 
     from fastapi.responses import RedirectResponse
     from fastapi.staticfiles import StaticFiles
 
-    from api import jobs, live, routes, routes_analytics, routes_kb, routes_qa, routes_tags
+    from api import (
+        access,
+        jobs,
+        live,
+        load_shedding,
+        routes,
+        routes_analytics,
+        routes_auth,
+        routes_kb,
+        routes_privacy,
+        routes_qa,
+        routes_tags,
+    )
     from api.runtime import open_runtime
 
     settings = settings or Settings()
@@ -50,22 +63,46 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = True) -> 
         version="0.1.0",
         lifespan=lifespan,
     )
-    app.include_router(routes.router, prefix="/api")
-    app.include_router(routes_kb.router, prefix="/api")
-    app.include_router(routes_tags.router, prefix="/api")
-    app.include_router(routes_qa.router, prefix="/api")
-    app.include_router(routes_analytics.router, prefix="/api")
-    app.include_router(live.router, prefix="/api")
-    app.include_router(routes_kb.pages)
-    app.include_router(routes_qa.pages)
-    app.include_router(routes_analytics.pages)
+    # Past max_in_flight requests wait briefly, then get 503 + Retry-After (health checks never do).
+    load_shedding.install(
+        app,
+        max_in_flight=settings.max_in_flight,
+        max_wait_s=settings.queue_wait_s,
+        max_queued=settings.max_queued,
+        retry_after_s=settings.retry_after_s,
+    )
+    # Every /api route and WebSocket checks the caller (access.POLICY); every page too (access.PAGES).
+    api = [Depends(access.authorize)]
+    for router in (
+        routes.router,
+        routes_kb.router,
+        routes_tags.router,
+        routes_qa.router,
+        routes_analytics.router,
+        routes_auth.router,
+        routes_privacy.router,
+        live.router,
+    ):
+        app.include_router(router, prefix=access.API_PREFIX, dependencies=api)
+    for pages in (routes_kb.pages, routes_qa.pages, routes_analytics.pages):
+        app.include_router(pages, dependencies=[Depends(access.guard_page)])
+    app.include_router(routes_auth.pages)
     app.mount("/static", StaticFiles(directory=routes_kb.STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)
-    async def _home() -> RedirectResponse:
-        return RedirectResponse("/assist")
+    async def _home(request: Request) -> RedirectResponse:
+        from fastapi.concurrency import run_in_threadpool
 
-    status_of = ((NotFound, 404), (InputTooLarge, 413), (InvalidInput, 422), (StorageError, 503))
+        principal = await run_in_threadpool(access.credentials, request, app.state.runtime)
+        return RedirectResponse(access.home_for(principal.role) if principal else "/login")
+
+    status_of = (
+        (AuthError, 401),
+        (NotFound, 404),
+        (InputTooLarge, 413),
+        (InvalidInput, 422),
+        (StorageError, 503),
+    )
 
     @app.exception_handler(CallscopeError)
     async def _callscope_error(request: Request, exc: CallscopeError) -> JSONResponse:

@@ -13,9 +13,11 @@ from rich.table import Table
 from api.cli_analytics import register as register_analytics_commands
 from api.cli_eval import eval_app
 from api.cli_kb import index_folder, kb_app
+from api.cli_privacy import register as register_privacy_commands
 from api.cli_qa import qa_app
 from api.cli_staffing import register as register_staffing_command
 from api.cli_tags import register as register_tag_commands
+from api.cli_users import users_app
 from api.console import cli_runtime, console, err, handle_errors, progress_bar
 from api.settings import Settings
 from common.errors import InvalidInput
@@ -32,7 +34,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(eval_app, name="eval")
 app.add_typer(kb_app, name="kb")
 app.add_typer(qa_app, name="qa")
+app.add_typer(users_app, name="users")
 register_tag_commands(app)
+register_privacy_commands(calls_app)
 register_analytics_commands(app)
 register_staffing_command(app)
 
@@ -135,6 +139,8 @@ def demo(
     console.print(_calls_table(store.list_calls(rt.db, limit=100), "Stored calls"))
     if history:
         _demo_history(rt)
+    _first_admin(rt)
+    _demo_users(rt)
     if report.failed or kb_report.errors:
         raise typer.Exit(1)
     if serve:
@@ -161,6 +167,44 @@ def _demo_history(rt: Any) -> None:
     )
 
 
+#: The demo's users, one per role (their passwords are made anew on each `callscope demo`).
+DEMO_USERS: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("demo-agent", "agent", {"agent_id": "agent-01"}),
+    ("demo-evaluator", "evaluator", {}),
+    ("demo-manager", "manager", {"teams": ["team-a"]}),
+    ("demo-admin", "admin", {}),
+)
+
+
+def _first_admin(rt: Any) -> None:
+    from api.auth import ensure_first_admin
+
+    password = ensure_first_admin(rt)
+    if password:
+        console.print(
+            f"[bold]First run:[/] created the user [bold]admin[/] with the password [bold]{password}[/] "
+            "(shown once; `callscope users passwd admin` sets another)",
+            highlight=False,
+        )
+
+
+def _demo_users(rt: Any) -> None:
+    from api.auth import create_user, list_users, set_password
+
+    existing = {u.username for u in list_users(rt)}
+    table = Table(title="Demo users (sign in at /login)", show_edge=False)
+    for col in ("user", "role", "sees", "password"):
+        table.add_column(col)
+    for name, role, extra in DEMO_USERS:
+        if name in existing:
+            password = set_password(rt, name)
+        else:
+            _, password = create_user(rt, name, role, **extra)
+        sees = {"agent": "own calls (agent-01)", "manager": "team-a"}.get(role, "everything")
+        table.add_row(name, role, sees, password)
+    console.print(table)
+
+
 def _serve(settings: Settings, host: str | None, port: int | None, *, banner: bool = False) -> None:
     import uvicorn
 
@@ -171,12 +215,22 @@ def _serve(settings: Settings, host: str | None, port: int | None, *, banner: bo
     host, port = host or settings.host, port or settings.port
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     if banner:
-        first = next(iter(list_recordings(open_runtime(settings, migrate=False))), None)
+        rt = open_runtime(settings, migrate=False)
+        _first_admin(rt)
+        first = next(iter(list_recordings(rt)), None)
         play = f"?recording={first['name']}" if first else ""
         console.print(f"\n[bold]Agent sidebar:[/] {url}/assist{play}   (API docs: {url}/docs; Ctrl-C stops)")
         console.print(f"[bold]QA review:[/] {url}/qa")
-        console.print(f"[bold]Manager dashboard:[/] {url}/analytics")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        console.print(f"[bold]Manager dashboard:[/] {url}/analytics   (sign in at {url}/login)")
+    uvicorn.run(
+        create_app(settings, run_worker=settings.serve_worker),
+        host=host,
+        port=port,
+        log_level="warning",
+        # Behind a reverse proxy: the client's address and scheme come from its X-Forwarded-* headers.
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+    )
 
 
 @app.command()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -35,6 +35,8 @@ Granularity = Annotated[str, typer.Option(help="interval, day or week.")]
 def _cell(value: Any) -> str:
     if value is None:
         return "–"
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d}" if (value.hour, value.minute) == (0, 0) else f"{value:%Y-%m-%d %H:%M}"
     if isinstance(value, float):
         if math.isinf(value):
             return "new"

@@ -1,7 +1,9 @@
 """``callscope ingest``: find recordings and labeled calls, queue one job each, run them, report.
 
 Files are hashed first; a file whose content is already stored is skipped, and one whose job is
-already queued (say, by a run that was killed) is adopted rather than queued twice.
+already queued (say, by a run that was killed) is adopted rather than queued twice. A database that
+goes away mid-run is waited for (``jobs.DRAIN_OUTAGE_S``); past that the run ends with a
+``StorageError`` and what was queued stays queued for the next run.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from procrastinate import App
 from procrastinate.exceptions import AlreadyEnqueued
 
 from api import jobs, store
+from api.load_shedding import database_unavailable, storage_error
 from api.runtime import Runtime
-from common.errors import FormatError
+from common.errors import FormatError, StorageError
 from common.formats import iter_labeled_calls
 
 __all__ = [
@@ -203,6 +206,24 @@ def ingest_paths(
     report = IngestReport()
     items, errors = collect(paths, rt.settings.audio_dir)
     report.failed.extend(errors)
+    try:
+        _ingest(rt, items, report, process=process, on_start=on_start, on_progress=on_progress)
+    except Exception as exc:  # an outage longer than ``drain`` waits: say so, not a driver traceback
+        if database_unavailable(exc) and not isinstance(exc, StorageError):
+            raise storage_error(exc, f"the database {rt.db.describe()}") from exc
+        raise
+    return report
+
+
+def _ingest(
+    rt: Runtime,
+    items: list[IngestItem],
+    report: IngestReport,
+    *,
+    process: bool,
+    on_start: Callable[[int], None] | None,
+    on_progress: Callable[[int], None] | None,
+) -> None:
     done = store.existing_hashes(rt.db, [i.content_hash for i in items])
     todo: list[IngestItem] = []
     seen: set[str] = set()
@@ -216,7 +237,6 @@ def ingest_paths(
         on_start(len(todo))
     if todo:
         asyncio.run(_run(rt, todo, report, process=process, on_progress=on_progress))
-    return report
 
 
 async def enqueue(app: App, items: list[IngestItem], audio_dir: Path) -> list[int]:
@@ -243,7 +263,7 @@ async def _run(
             if on_progress is not None:
                 on_progress(sum(s in jobs.TERMINAL for s in statuses.values()))
 
-        statuses = await jobs.drain(app, ids, on_progress=progress)
+        statuses = await jobs.drain(app, ids, on_progress=progress, outage_s=jobs.DRAIN_OUTAGE_S)
     failures = store.list_failures(rt.db, limit=len(ids) * jobs.MAX_ATTEMPTS, job_ids=ids)
     reasons = {f.job_id: f.reason for f in failures}
     for item, job_id in zip(todo, ids, strict=True):

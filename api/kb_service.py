@@ -85,6 +85,7 @@ def hit_dict(hit: SearchHit, threshold: float) -> dict[str, Any]:
 
 def index_uploaded_files(rt: Runtime, kb: str, files: Sequence[tuple[str, bytes]]) -> IndexReport:
     """Index uploaded knowledge files into ``kb`` (added or replaced; nothing else is removed)."""
+    from api.uploads import check_name_length
     from knowledge import load_folder
 
     limit = int(rt.settings.max_upload_mb * 1024 * 1024)
@@ -94,8 +95,9 @@ def index_uploaded_files(rt: Runtime, kb: str, files: Sequence[tuple[str, bytes]
     try:
         for name, data in files:
             safe = Path(name or "").name
-            if not safe or safe.startswith("."):
+            if not safe or safe.startswith(".") or "\x00" in safe:
                 raise InvalidInput(f"upload file name {name!r} is not usable")
+            check_name_length(safe)
             if len(data) > limit:
                 raise InputTooLarge(
                     f"{safe} is {len(data) / 1e6:.1f} MB; the limit is {rt.settings.max_upload_mb} MB"

@@ -1,7 +1,8 @@
 """Turning one recording or one labeled call into a stored, redacted, speaker-attributed call.
 
 These functions are what the ingest jobs run; they are idempotent on the content hash, so a job
-retried after a crash stores nothing twice.
+retried after a crash stores nothing twice. With ``keep_original_audio`` off, the recording kept is a
+copy with the redacted words silenced, and the original copy is removed once the call is stored.
 """
 
 from __future__ import annotations
@@ -19,7 +20,17 @@ from asr import Transcript, Turn
 from common.errors import InvalidInput
 from common.formats import LabeledCall, ReferenceTurn
 
-__all__ = ["Outcome", "ingest_labeled_call", "ingest_recording", "reference_transcript"]
+__all__ = [
+    "REDACTED_AUDIO_SUFFIX",
+    "Outcome",
+    "ingest_labeled_call",
+    "ingest_recording",
+    "reference_transcript",
+]
+
+#: The redacted recording kept instead of the original: ``<content hash>.redacted.flac`` (lossless, so
+#: only the silenced stretches differ).
+REDACTED_AUDIO_SUFFIX = ".redacted.flac"
 
 
 @dataclass(slots=True)
@@ -63,25 +74,82 @@ def _transcribe(rt: Runtime, audio_path: Path, source: str, agent_channel: int |
     return rt.transcriber(agent_channel).transcribe(audio)
 
 
+def _keeps_redacted_audio_only(rt: Runtime) -> bool:
+    return not rt.settings.keep_original_audio and rt.settings.redact_pii
+
+
+def _silence_redacted(
+    rt: Runtime, audio_path: Path, content_hash: str, transcript: Transcript, spans: list[dict[str, Any]]
+) -> Path:
+    """The recording to keep: the stored copy, or (``keep_original_audio`` off) a copy of it with every
+    redacted span silenced. A span without word times silences its whole turn: better too much
+    silence than a spoken card number kept."""
+    if not _keeps_redacted_audio_only(rt):
+        return audio_path
+    from privacy import RedactedSpan, silence_spans
+
+    timed = []
+    for d in spans:
+        span = RedactedSpan.from_dict(d)
+        untimed = span.start is None or span.end is None
+        if untimed and span.turn is not None and 0 <= span.turn < len(transcript.turns):
+            turn = transcript.turns[span.turn]
+            span.start, span.end = turn.start, turn.end
+        timed.append(span)
+    rt.settings.audio_dir.mkdir(parents=True, exist_ok=True)
+    out = rt.settings.audio_dir / f"{content_hash}{REDACTED_AUDIO_SUFFIX}"
+    silence_spans(audio_path, timed, out)  # written under a temporary name, then renamed
+    return out
+
+
+def _drop_original(rt: Runtime, audio_path: Path | None, kept: str | None) -> None:
+    """Remove the original copy once the call keeps another file; only callscope's own copy (under the
+    audio folder), never a file the caller named elsewhere."""
+    if audio_path is None or not _keeps_redacted_audio_only(rt) or kept == str(audio_path):
+        return
+    if audio_path.resolve().parent == rt.settings.audio_dir.resolve():
+        audio_path.unlink(missing_ok=True)
+
+
+def _settle_audio(
+    rt: Runtime, call_id: str, created: bool, audio_path: Path | None, kept: Path | None
+) -> None:
+    """After ``save_call``: remove the original copy when the call keeps the redacted one. When another
+    worker stored the call first, its file is the one kept and a redacted copy made here goes."""
+    stored = (str(kept) if kept else None) if created else store.get_call(rt.db, call_id).audio_path
+    if kept is not None and kept != audio_path and str(kept) != stored:
+        kept.unlink(missing_ok=True)
+    _drop_original(rt, audio_path, stored)
+
+
+def _stored_already(rt: Runtime, call_id: str, audio_path: Path | None) -> Outcome:
+    # A retried job whose call was stored before the tagging, scoring or cleanup ran.
+    if audio_path is not None and _keeps_redacted_audio_only(rt):
+        _drop_original(rt, audio_path, store.get_call(rt.db, call_id).audio_path)
+    ensure_tags(rt, call_id)
+    ensure_qa(rt, call_id)
+    ensure_analytics(rt, call_id)
+    return Outcome(call_id, False)
+
+
 def ingest_recording(rt: Runtime, *, audio_path: Path, content_hash: str, source: str) -> Outcome:
     existing = store.find_call_by_hash(rt.db, content_hash)
     if existing is not None:
-        ensure_tags(rt, existing)  # a retried job whose call was stored before the tagging ran
-        ensure_qa(rt, existing)
-        ensure_analytics(rt, existing)
-        return Outcome(existing, False)
+        return _stored_already(rt, existing, audio_path)
     transcript, spans = _redact(rt, _transcribe(rt, audio_path, source, None))
+    kept = _silence_redacted(rt, audio_path, content_hash, transcript, spans)
     call_id, created = store.save_call(
         rt.db,
         store.NewCall(
             id=Path(source).stem or content_hash[:12],
             content_hash=content_hash,
             source=source,
-            audio_path=str(audio_path),
+            audio_path=str(kept),
             transcript=transcript,
             redaction_spans=spans,
         ),
     )
+    _settle_audio(rt, call_id, created, audio_path, kept)
     ensure_tags(rt, call_id)  # before scoring: review sampling reads the sentiment
     ensure_qa(rt, call_id)
     ensure_analytics(rt, call_id)
@@ -93,10 +161,7 @@ def ingest_labeled_call(
 ) -> Outcome:
     existing = store.find_call_by_hash(rt.db, content_hash)
     if existing is not None:
-        ensure_tags(rt, existing)
-        ensure_qa(rt, existing)
-        ensure_analytics(rt, existing)
-        return Outcome(existing, False)
+        return _stored_already(rt, existing, audio_path)
     call = LabeledCall.model_validate(record)
     reference = reference_transcript(call.turns) if call.turns else None
     if audio_path is not None:
@@ -109,6 +174,7 @@ def ingest_labeled_call(
     transcript, spans = _redact(rt, transcript)
     if reference is not None:
         reference, _ = _redact(rt, reference)
+    kept = _silence_redacted(rt, audio_path, content_hash, transcript, spans) if audio_path else None
     call_id, created = store.save_call(
         rt.db,
         store.NewCall(
@@ -116,7 +182,7 @@ def ingest_labeled_call(
             id_is_fixed=True,
             content_hash=content_hash,
             source=source,
-            audio_path=str(audio_path) if audio_path else None,
+            audio_path=str(kept) if kept else None,
             channel=call.channel,
             started_at=call.started_at,
             agent_id=call.agent_id,
@@ -130,6 +196,7 @@ def ingest_labeled_call(
             redaction_spans=spans,
         ),
     )
+    _settle_audio(rt, call_id, created, audio_path, kept)
     ensure_tags(rt, call_id)  # before scoring: review sampling reads the sentiment
     ensure_qa(rt, call_id)
     ensure_analytics(rt, call_id)

@@ -93,6 +93,8 @@ class QueueFilter:
 
     agent: str | None = None
     team: str | None = None
+    #: only calls of these teams (the caller's scope); None: any team
+    teams: list[str] | None = None
     date_from: date | None = None
     date_to: date | None = None
     contact_type: str | None = None
@@ -111,6 +113,8 @@ class QueueFilter:
             out.append(CallRow.agent_id == self.agent)
         if self.team:
             out.append(_team() == self.team)
+        if self.teams is not None:
+            out.append(_team().in_(self.teams))
         if self.date_from:
             out.append(_call_time() >= datetime.combine(self.date_from, time(0), tzinfo=UTC))
         if self.date_to:

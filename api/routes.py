@@ -4,19 +4,58 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Path, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel
+from fastapi.exceptions import RequestValidationError
+from pydantic import AfterValidator, BaseModel
 
-from api import export, store, uploads
+from api import access, export, store, uploads
 from api.runtime import Runtime
 from common.errors import NotFound
 
-__all__ = ["router"]
+__all__ = ["BIGINT_MAX", "RowId", "Text", "check_text", "router", "storable_params"]
 
-router = APIRouter()
+#: The largest id PostgreSQL's bigint holds: a larger path or query id can match nothing.
+BIGINT_MAX = 2**63 - 1
+#: A stored row's id in a path (a job, dispute, calibration session).
+RowId = Annotated[int, Path(ge=1, le=BIGINT_MAX)]
+
+
+def check_text(value: str) -> str:
+    """Refuse text PostgreSQL cannot store: NUL characters and lone surrogates (not UTF-8)."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL (0x00) characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text (it holds a lone surrogate)") from None
+    return value
+
+
+#: A request string that can be stored and searched for (422 naming the field otherwise).
+Text = Annotated[str, AfterValidator(check_text)]
+
+
+def storable_params(request: Request) -> None:
+    """Router dependency: every query and path parameter is text PostgreSQL can store and compare;
+    without it a NUL character in a filter fails deep in a query as a server error."""
+    errors = []
+    for where, params in (
+        ("path", request.path_params.items()),
+        ("query", request.query_params.multi_items()),
+    ):
+        for name, value in params:
+            try:
+                check_text(str(value))
+            except ValueError as e:
+                errors.append({"type": "value_error", "loc": (where, name), "msg": str(e), "input": value})
+    if errors:
+        raise RequestValidationError(errors)
+
+
+router = APIRouter(dependencies=[Depends(storable_params)])
 
 
 class CallOut(BaseModel):
@@ -72,14 +111,17 @@ async def health() -> dict[str, str]:
 async def list_calls(
     request: Request,
     limit: int = Query(50, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=BIGINT_MAX),
     contact_type: str | None = Query(None, description="A type, or a group (billing = billing.*)."),
     sentiment: Literal["negative", "neutral", "positive"] | None = None,
     min_repeat: float | None = Query(None, ge=0.0, le=1.0, description="Least repeat-call probability."),
     agent: str | None = None,
     queue: str | None = None,
 ) -> CallList:
-    where = store.CallFilter(contact_type, sentiment, min_repeat, agent, queue)
+    who = access.current(request)
+    where = store.CallFilter(
+        contact_type, sentiment, min_repeat, access.scope_agent(who, agent), queue, access.scope_teams(who)
+    )
     calls = await run_in_threadpool(
         store.list_calls, _rt(request).db, limit=limit, offset=offset, where=where
     )
@@ -127,7 +169,7 @@ async def upload_call(request: Request, file: UploadFile) -> UploadOut:
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut, tags=["jobs"])
-async def get_job(request: Request, job_id: int) -> JobOut:
+async def get_job(request: Request, job_id: RowId) -> JobOut:
     rows = await request.app.state.jobs.connector.execute_query_all_async(
         "SELECT id, status::text AS status, task_name, attempts, args "
         "FROM procrastinate_jobs WHERE id = %(id)s",

@@ -12,15 +12,16 @@ from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
 
-from api import acd_import, analytics_service
+from api import access, acd_import, analytics_service, uploads
 from api.analytics_service import Figure, View
+from api.routes import BIGINT_MAX, storable_params
 from api.routes_kb import STATIC_DIR
 from api.runtime import Runtime
-from common.errors import InputTooLarge, NotFound
+from common.errors import InputTooLarge, InvalidInput, NotFound
 
 __all__ = ["pages", "router"]
 
-router = APIRouter(prefix="/analytics", tags=["analytics"])
+router = APIRouter(prefix="/analytics", tags=["analytics"], dependencies=[Depends(storable_params)])
 pages = APIRouter()
 
 By = Literal["contact_type", "contact_group", "queue", "team", "agent", "channel"]
@@ -63,6 +64,7 @@ async def _view(
         channel=channel,
         contact_type=contact_type,
         generated=generated,
+        teams=access.scope_teams(access.current(request)),
     )
 
 
@@ -144,13 +146,13 @@ async def calls(
     request: Request,
     view: ViewDep,
     sentiment: str | None = None,
-    topic: int | None = None,
+    topic: Annotated[int | None, Query(ge=0, le=BIGINT_MAX)] = None,
     repeated: bool | None = None,
     failed_item: str | None = None,
     qa_passed: bool | None = None,
     min_silence: Annotated[float | None, Query(ge=0)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=BIGINT_MAX)] = 0,
     format: Format = "json",
 ) -> Any:
     """The calls behind a figure: the same filters as the figure plus the cell's condition."""
@@ -191,24 +193,41 @@ async def import_acd(request: Request, file: UploadFile) -> dict[str, Any]:
         raise InputTooLarge(
             f"{name} is larger than the {rt.settings.max_upload_mb} MB limit (CALLSCOPE_MAX_UPLOAD_MB)"
         )
+    uploads.refuse_nul_bytes(name, data)
     return asdict(await run_in_threadpool(acd_import.import_acd_data, rt, name, data))
+
+
+#: Erlang C walks the agent count up from the traffic one step at a time, so the work grows with the
+#: traffic (and with ``agents``); this bound is far above any real queue and answers in well under a second.
+MAX_ERLANGS = 100_000
 
 
 @router.get("/staffing")
 async def staffing(
-    volume: Annotated[float, Query(ge=0, description="Contacts offered per interval")],
-    aht: Annotated[float, Query(gt=0, description="Average handle time, seconds")],
-    interval: Annotated[float, Query(gt=0, description="Interval, minutes")] = 30,
+    volume: Annotated[float, Query(ge=0, le=10_000_000, description="Contacts offered per interval")],
+    aht: Annotated[float, Query(gt=0, le=86_400, description="Average handle time, seconds")],
+    interval: Annotated[float, Query(gt=0, le=1440, description="Interval, minutes")] = 30,
     target: str = "80/20",
-    agents: Annotated[int | None, Query(ge=1)] = None,
+    agents: Annotated[int | None, Query(ge=1, le=MAX_ERLANGS)] = None,
 ) -> dict[str, Any]:
     """Erlang C: the agents needed to reach the target, and what ``agents`` would reach."""
     from analytics.erlang import ServiceTarget, agents_needed, evaluate_staffing
 
     goal = ServiceTarget.parse(target)
-    needed = agents_needed(volume, aht, interval * 60, goal)
-    given = evaluate_staffing(volume, aht, interval * 60, agents, goal) if agents else None
-    return {"needed": _staffing(needed), "given": _staffing(given) if given else None}
+    traffic = volume * aht / (interval * 60)
+    if not traffic <= MAX_ERLANGS:
+        raise InvalidInput(
+            f"volume {volume:g} × AHT {aht:g} s over {interval:g} min is {traffic:.3g} Erlangs of traffic; "
+            f"staffing is computed up to {MAX_ERLANGS:,}: check the volume, AHT and interval"
+        )
+
+    def compute() -> dict[str, Any]:
+        needed = agents_needed(volume, aht, interval * 60, goal)
+        given = evaluate_staffing(volume, aht, interval * 60, agents, goal) if agents else None
+        return {"needed": _staffing(needed), "given": _staffing(given) if given else None}
+
+    # CPU work off the event loop: a big queue must not stall every other request.
+    return await run_in_threadpool(compute)
 
 
 def _staffing(result: Any) -> dict[str, Any]:

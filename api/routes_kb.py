@@ -6,18 +6,19 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from api import kb_service, live
+from api.routes import Text, storable_params
 from api.runtime import Runtime
 from common.errors import InputTooLarge
 
 __all__ = ["STATIC_DIR", "pages", "router"]
 
-router = APIRouter()
+router = APIRouter(dependencies=[Depends(storable_params)])
 pages = APIRouter()
 STATIC_DIR = Path(__file__).with_name("static")
 
@@ -105,13 +106,13 @@ async def get_document(request: Request, kb: str, doc_id: str) -> dict[str, Any]
 
 
 class FeedbackIn(BaseModel):
-    session_id: str = Field(min_length=1, max_length=64)
-    kb: str = Field(min_length=1, max_length=100)
-    doc_id: str = Field(min_length=1, max_length=500)
+    session_id: Text = Field(min_length=1, max_length=64)
+    kb: Text = Field(min_length=1, max_length=100)
+    doc_id: Text = Field(min_length=1, max_length=500)
     action: Literal["useful", "not_useful", "copied", "opened"]
-    query: str = Field(default="", max_length=2000)
-    rank: int | None = None
-    score: float | None = None
+    query: Text = Field(default="", max_length=2000)
+    rank: int | None = Field(default=None, ge=0, le=10_000, description="The card's place in the list.")
+    score: float | None = Field(default=None, allow_inf_nan=False)
 
 
 @router.post("/assist/feedback", status_code=201, tags=["assist"])

@@ -2,7 +2,8 @@
 changing answers, acknowledgements, disputes, evaluation import, review sampling and calibration
 sessions; and the workspace pages. Each route validates, calls one service function, returns.
 
-There are no user accounts yet: evaluator, agent and reviewer names come in the request."""
+Actions are recorded under the signed-in user's name (an agent's under their agent id); only an admin
+(an integration's token) may give another name in the request (``access.acting_as``)."""
 
 from __future__ import annotations
 
@@ -11,24 +12,29 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from api import qa_calibration, qa_import, qa_queue, qa_service, store
+from api import access, qa_calibration, qa_import, qa_queue, qa_service, store, uploads
+from api.routes import BIGINT_MAX, RowId, Text, check_text, storable_params
 from api.routes_kb import STATIC_DIR
 from api.runtime import Runtime
 from common.errors import InputTooLarge, NotFound
 
 __all__ = ["pages", "router"]
 
-router = APIRouter(tags=["qa"])
+router = APIRouter(tags=["qa"], dependencies=[Depends(storable_params)])
 pages = APIRouter()
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
-AnswerValue = str | int | float | bool
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(check_text)
+]
+Comment = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=5000), AfterValidator(check_text)
+]
+AnswerValue = Annotated[str, AfterValidator(check_text)] | int | float | bool
 
 
 def _rt(request: Request) -> Runtime:
@@ -302,9 +308,13 @@ class AckIn(BaseModel):
 
 
 class DisputeIn(BaseModel):
-    item_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    item_id: Name
     agent: Name
-    comment: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+    comment: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=5000),
+        AfterValidator(check_text),
+    ]
 
 
 class ResolveIn(BaseModel):
@@ -336,8 +346,8 @@ class SessionPatch(BaseModel):
 
 class SubmitIn(BaseModel):
     evaluator: Name
-    answers: dict[str, AnswerValue] = Field(min_length=1, max_length=500)
-    comments: dict[str, Comment] = Field(default_factory=dict, max_length=500)
+    answers: dict[Name, AnswerValue] = Field(min_length=1, max_length=500)
+    comments: dict[Name, Comment] = Field(default_factory=dict, max_length=500)
 
 
 # ------------------------------------------------------------------------------------ routes
@@ -402,12 +412,16 @@ async def queue(
     sort: Literal["date", "score", "confidence", "scored", "agent"] = "date",
     order: Literal["asc", "desc"] = "desc",
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=BIGINT_MAX),
 ) -> QueueOut:
     """Scored calls with their effective score, filtered, sorted and paged."""
+    if date_to == date.max:
+        date_to = None  # up to the last day a date holds: no bound (its next day does not exist)
+    who = access.current(request)
     where = qa_queue.QueueFilter(
-        agent=agent or None,
+        agent=access.scope_agent(who, agent or None),
         team=team or None,
+        teams=access.scope_teams(who),
         date_from=date_from,
         date_to=date_to,
         contact_type=contact_type or None,
@@ -453,7 +467,12 @@ async def change_answer(request: Request, call_id: str, item_id: str, body: Answ
     replaces); returns it and the call's updated effective result."""
     outcome = await run_in_threadpool(
         lambda: qa_service.record_evaluation(
-            _rt(request), call_id, item_id, evaluator=body.evaluator, answer=body.answer, comment=body.comment
+            _rt(request),
+            call_id,
+            item_id,
+            evaluator=access.acting_as(request, body.evaluator),
+            answer=body.answer,
+            comment=body.comment,
         )
     )
     return ChangeOut(
@@ -466,7 +485,9 @@ async def change_answer(request: Request, call_id: str, item_id: str, body: Answ
 async def acknowledge(request: Request, call_id: str, body: AckIn) -> AckOut:
     """The agent acknowledges the call's score."""
     ack = await run_in_threadpool(
-        lambda: qa_service.acknowledge(_rt(request), call_id, agent=body.agent, comment=body.comment)
+        lambda: qa_service.acknowledge(
+            _rt(request), call_id, agent=access.acting_agent(request, body.agent), comment=body.comment
+        )
     )
     return AckOut.model_validate(ack)
 
@@ -476,7 +497,11 @@ async def dispute(request: Request, call_id: str, body: DisputeIn) -> DisputeOut
     """An agent disputes one item's answer; it goes to the reviewer queue."""
     d = await run_in_threadpool(
         lambda: qa_service.file_dispute(
-            _rt(request), call_id, body.item_id, agent=body.agent, comment=body.comment
+            _rt(request),
+            call_id,
+            body.item_id,
+            agent=access.acting_agent(request, body.agent),
+            comment=body.comment,
         )
     )
     return DisputeOut.model_validate(d)
@@ -489,7 +514,7 @@ async def disputes(
     agent: str | None = None,
     call_id: str | None = None,
     limit: int = Query(200, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=BIGINT_MAX),
 ) -> list[DisputeOut]:
     """The reviewer queue (open disputes, oldest first) or resolved ones."""
     rows = await run_in_threadpool(
@@ -502,17 +527,17 @@ async def disputes(
             offset=offset,
         )
     )
-    return [DisputeOut.model_validate(d) for d in rows]
+    return [DisputeOut.model_validate(d) for d in await run_in_threadpool(access.in_scope, request, rows)]
 
 
 @router.post("/qa/disputes/{dispute_id}/resolve", response_model=DisputeOut)
-async def resolve(request: Request, dispute_id: int, body: ResolveIn) -> DisputeOut:
+async def resolve(request: Request, dispute_id: RowId, body: ResolveIn) -> DisputeOut:
     """Uphold (recording the reviewer's answer as their evaluation) or reject a dispute."""
     d = await run_in_threadpool(
         lambda: qa_service.resolve_dispute(
             _rt(request),
             dispute_id,
-            reviewer=body.reviewer,
+            reviewer=access.acting_as(request, body.reviewer),
             decision=body.decision,
             answer=body.answer,
             comment=body.comment,
@@ -533,6 +558,7 @@ async def import_evaluations(request: Request, file: UploadFile) -> ImportOut:
         raise InputTooLarge(
             f"{name} is larger than the {rt.settings.max_upload_mb} MB limit (CALLSCOPE_MAX_UPLOAD_MB)"
         )
+    uploads.refuse_nul_bytes(name, data)
     report = await run_in_threadpool(qa_import.import_evaluations_data, rt, name, data)
     return ImportOut.model_validate(report)
 
@@ -544,17 +570,17 @@ async def evaluations(
     evaluator: str | None = None,
     item_id: str | None = None,
     source: Literal["workspace", "import", "calibration"] | None = None,
-    session_id: int | None = None,
+    session_id: Annotated[int | None, Query(ge=1, le=BIGINT_MAX)] = None,
     latest_only: bool = Query(True, description="Only the latest answer per call, item and evaluator."),
     limit: int = Query(1000, ge=1, le=100_000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=BIGINT_MAX),
 ) -> list[EvaluationOut]:
     """Human answers with the model answer each replaced, evaluator, time and session."""
     rows = await run_in_threadpool(
         lambda: qa_service.list_evaluations(
             _rt(request),
             call_id=call_id,
-            evaluator=evaluator,
+            evaluator=access.own_view(request, evaluator),
             item_id=item_id,
             source=source,
             session_id=session_id,
@@ -563,7 +589,7 @@ async def evaluations(
             offset=offset,
         )
     )
-    return [EvaluationOut.model_validate(e) for e in rows]
+    return [EvaluationOut.model_validate(e) for e in await run_in_threadpool(access.in_scope, request, rows)]
 
 
 @router.post("/qa/sample", response_model=SampleOut)
@@ -584,13 +610,13 @@ async def picks(
     week: str | None = Query(None, pattern=r"^\d{4}-W\d{2}$"),
     agent: str | None = None,
     limit: int = Query(500, ge=1, le=5000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=BIGINT_MAX),
 ) -> list[PickOut]:
     """Calls picked for review, newest week first."""
     rows = await run_in_threadpool(
         lambda: qa_queue.list_picks(_rt(request), week=week, agent=agent, limit=limit, offset=offset)
     )
-    return [PickOut.model_validate(p) for p in rows]
+    return [PickOut.model_validate(p) for p in await run_in_threadpool(access.in_scope, request, rows)]
 
 
 @router.get("/qa/calibration", response_model=list[SessionOut])
@@ -611,17 +637,21 @@ async def create_session(request: Request, body: SessionIn) -> SessionOut:
 
 
 @router.get("/qa/calibration/{session_id}", response_model=CalibrationViewOut)
-async def view_session(request: Request, session_id: int, evaluator: str | None = None) -> CalibrationViewOut:
+async def view_session(
+    request: Request, session_id: RowId, evaluator: str | None = None
+) -> CalibrationViewOut:
     """The session as ``evaluator`` may see it: others' answers (and the model's) stay hidden from them
     until they have answered every item of a call; without ``evaluator``, until the session closes."""
     view = await run_in_threadpool(
-        lambda: qa_calibration.session_view(_rt(request), session_id, evaluator=evaluator)
+        lambda: qa_calibration.session_view(
+            _rt(request), session_id, evaluator=access.own_view(request, evaluator)
+        )
     )
     return CalibrationViewOut.model_validate(view)
 
 
 @router.patch("/qa/calibration/{session_id}", response_model=SessionOut)
-async def update_session(request: Request, session_id: int, body: SessionPatch) -> SessionOut:
+async def update_session(request: Request, session_id: RowId, body: SessionPatch) -> SessionOut:
     """Rename, add evaluators, or close (reveal everything) / reopen a session."""
     row = await run_in_threadpool(
         lambda: qa_calibration.update_session(
@@ -632,13 +662,13 @@ async def update_session(request: Request, session_id: int, body: SessionPatch) 
 
 
 @router.delete("/qa/calibration/{session_id}", status_code=204)
-async def delete_session(request: Request, session_id: int) -> None:
+async def delete_session(request: Request, session_id: RowId) -> None:
     """Delete a session (the answers given in it stay stored)."""
     await run_in_threadpool(qa_calibration.delete_session, _rt(request), session_id)
 
 
 @router.post("/qa/calibration/{session_id}/calls/{call_id}/answers", response_model=CalibrationCallOut)
-async def submit(request: Request, session_id: int, call_id: str, body: SubmitIn) -> CalibrationCallOut:
+async def submit(request: Request, session_id: RowId, call_id: str, body: SubmitIn) -> CalibrationCallOut:
     """An evaluator's answers to a call of the session; once every item is answered the call is
     revealed to them and their answers are final."""
     view = await run_in_threadpool(
@@ -646,7 +676,7 @@ async def submit(request: Request, session_id: int, call_id: str, body: SubmitIn
             _rt(request),
             session_id,
             call_id,
-            evaluator=body.evaluator,
+            evaluator=access.acting_as(request, body.evaluator),
             answers=body.answers,
             comments=body.comments,
         )
@@ -738,9 +768,9 @@ async def qa_calibrate(request: Request, body: CalibrateIn) -> dict[str, Any]:
 
 class ScoreTurnIn(BaseModel):
     speaker: Literal["agent", "customer", "unknown"] = "unknown"
-    text: str = Field(max_length=20000)
-    start: float | None = None
-    end: float | None = None
+    text: Text = Field(max_length=20000)
+    start: float | None = Field(default=None, allow_inf_nan=False)
+    end: float | None = Field(default=None, allow_inf_nan=False)
 
 
 class ScoreCallIn(BaseModel):

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from api import store, tagging
+from api.routes import Text, storable_params
 from api.runtime import Runtime
 from common.errors import NotFound
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["tags"])
+router = APIRouter(tags=["tags"], dependencies=[Depends(storable_params)])
 
 
 def _rt(request: Request) -> Runtime:
@@ -25,15 +26,15 @@ def _rt(request: Request) -> Runtime:
 
 class TurnIn(BaseModel):
     speaker: Literal["agent", "customer", "unknown"]
-    text: str = Field(max_length=20_000)
-    start: float | None = None
-    end: float | None = None
+    text: Text = Field(max_length=20_000)
+    start: float | None = Field(default=None, allow_inf_nan=False)
+    end: float | None = Field(default=None, allow_inf_nan=False)
 
 
 class TagRequest(BaseModel):
     """A transcript to tag without storing it."""
 
-    call_id: str = "adhoc"
+    call_id: Text = Field(default="adhoc", max_length=200)
     turns: list[TurnIn] = Field(min_length=1, max_length=5000)
 
 
@@ -71,7 +72,9 @@ async def tag_transcript(request: Request, body: TagRequest) -> dict[str, Any]:
 async def repeat_rates(
     request: Request,
     by: Literal["contact_type", "queue", "agent_id"] = "contact_type",
-    window_days: float | None = None,
+    window_days: Annotated[
+        float | None, Query(gt=0, le=3650, description="How long after a call a contact is a repeat")
+    ] = None,
 ) -> dict[str, Any]:
     """Measured repeat rate and first-contact resolution over the stored calls."""
     report = await run_in_threadpool(

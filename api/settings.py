@@ -28,6 +28,18 @@ class Settings(BaseSettings):
     asr_beam_size: int | None = Field(default=None, description="None = the transcriber's default.")
     agent_channel: int = Field(default=0, description="Stereo recordings: the agent's channel.")
     redact_pii: bool = True
+    keep_original_audio: bool = Field(
+        default=True,
+        description="False: keep only the recording with the redacted words silenced (FLAC); the original "
+        "copy is removed once the call is stored. No effect with redact_pii off (nothing to silence).",
+    )
+    retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="Calls that started more than this many days ago are purged down to their de-identified "
+        "facts by `callscope calls purge` (no --older-than-days) and POST /api/admin/retention; unset = "
+        "keep forever.",
+    )
     max_upload_mb: float = 200.0
     max_duration_s: float = 4 * 3600.0
     kb: str = Field(default="default", description="The knowledge base live assist and `kb` commands use.")
@@ -77,6 +89,25 @@ class Settings(BaseSettings):
     )
     short_abandon_s: float = Field(
         default=10.0, ge=0, description="Abandons within this many seconds are reported as short abandons."
+    )
+    secure_cookies: bool = Field(
+        default=False, description="Send the session cookie over HTTPS only (set when behind a TLS proxy)."
+    )
+    max_in_flight: int = Field(
+        default=64, ge=0, description="Requests served at once; more wait, then get 503 (0 = no limit)."
+    )
+    max_queued: int = Field(default=64, ge=0, description="Requests that may wait for a slot before 503s.")
+    queue_wait_s: float = Field(default=1.0, ge=0, description="How long a request waits for a slot.")
+    retry_after_s: int = Field(default=2, ge=1, description="The Retry-After of a 503 from load shedding.")
+    assist_resume_s: float = Field(
+        default=60.0, ge=0, description="A dropped live-assist session can be resumed for this long."
+    )
+    serve_worker: bool = Field(
+        default=True, description="`serve` also runs a job worker; false when workers run elsewhere."
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Proxies whose X-Forwarded-For/-Proto `serve` trusts (comma-separated, or *).",
     )
     host: str = "127.0.0.1"
     port: int = 8000

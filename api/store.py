@@ -92,6 +92,8 @@ class CallFilter:
     min_repeat_probability: float | None = None
     agent_id: str | None = None
     queue: str | None = None
+    #: only calls of these teams (the caller's scope); None: any team
+    teams: list[str] | None = None
 
     def apply(self, q: Any) -> Any:
         if self.contact_type or self.sentiment or self.min_repeat_probability is not None:
@@ -110,6 +112,9 @@ class CallFilter:
             q = q.where(CallRow.agent_id == self.agent_id)
         if self.queue:
             q = q.where(CallRow.queue == self.queue)
+        if self.teams is not None:
+            team = func.coalesce(CallRow.extra["team"].astext, CallRow.labels["team"].astext)
+            q = q.where(team.in_(self.teams))
         return q
 
 

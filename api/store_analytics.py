@@ -73,6 +73,7 @@ class Scope:
     channel: str | None = None
     contact_type: str | None = None
     generated: bool | None = None  # None: real and generated history alike
+    teams: tuple[str, ...] | None = None  # the caller's scope: only these teams' calls; None: all
 
     def shifted(self, delta: timedelta) -> Scope:
         from dataclasses import replace
@@ -104,6 +105,9 @@ class Scope:
         if self.generated is not None:
             clauses.append(f"f.generated = :{p}generated")
             params[f"{p}generated"] = self.generated
+        if self.teams is not None:
+            clauses.append(f"f.team = ANY(:{p}teams)")
+            params[f"{p}teams"] = list(self.teams)
         return " AND ".join(clauses)
 
 
@@ -631,14 +635,15 @@ def drill_calls(
 
 
 def iter_fact_ids(db: Database, *, batch: int = 2000) -> Iterator[list[str]]:
-    """Every stored call id, a batch at a time."""
+    """Every stored call id but the purged ones, a batch at a time."""
     last = ""
     while True:
         with db.engine.connect() as conn:
             ids = [
                 r[0]
                 for r in conn.execute(
-                    text("SELECT id FROM calls WHERE id > :last ORDER BY id LIMIT :n"),
+                    # Purged calls keep their de-identified facts as they were: nothing to rebuild from.
+                    text("SELECT id FROM calls WHERE id > :last AND purged_at IS NULL ORDER BY id LIMIT :n"),
                     {"last": last, "n": batch},
                 )
             ]

@@ -16,7 +16,10 @@ from api.runtime import Runtime
 from asr import probe_duration
 from common.errors import InputTooLarge, InvalidInput
 
-__all__ = ["UploadResult", "accept_upload"]
+__all__ = ["NAME_MAX", "UploadResult", "accept_upload", "check_name_length", "refuse_nul_bytes"]
+
+#: The longest file name (in UTF-8 bytes) common file systems hold; an upload is saved under its name.
+NAME_MAX = 255
 
 
 @dataclass(slots=True)
@@ -25,6 +28,26 @@ class UploadResult:
     sources: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+def check_name_length(name: str) -> str:
+    """``name`` when a file can be saved under it; a clear error instead of the file system's."""
+    size = len(name.encode("utf-8", "surrogatepass"))
+    if size > NAME_MAX:
+        raise InvalidInput(
+            f"upload file name '{name[:40]}…' is {size} bytes long; the limit is {NAME_MAX}: rename the file"
+        )
+    return name
+
+
+def refuse_nul_bytes(name: str, data: bytes) -> None:
+    """A text upload (CSV, JSON Lines) with NUL bytes is binary data, and no database text holds them."""
+    at = data.find(b"\x00")
+    if at >= 0:
+        line = data.count(b"\n", 0, at) + 1
+        raise InvalidInput(
+            f"{name}:{line}: holds a NUL (0x00) byte, so it is not UTF-8 text; save it as text"
+        )
 
 
 async def _save_stream(chunks: AsyncIterator[bytes], dst: Path, max_bytes: int, name: str) -> str:
@@ -46,7 +69,9 @@ async def _save_stream(chunks: AsyncIterator[bytes], dst: Path, max_bytes: int, 
 
 async def accept_upload(rt: Runtime, app: App, name: str, chunks: AsyncIterator[bytes]) -> UploadResult:
     """Store an upload and queue its jobs; nothing is queued when the upload breaks a limit."""
-    safe = Path(name).name or "upload"
+    # Only the base name is used (never a folder of ours); '.' and '..' name no file.
+    safe = Path(name.replace("\x00", "")).name
+    safe = check_name_length(safe if safe not in ("", ".", "..") else "upload")
     suffix = Path(safe).suffix.lower()
     upload_dir = rt.settings.home_dir / "uploads"
     upload_dir.mkdir(parents=True, exist_ok=True)

@@ -130,6 +130,8 @@ def decode_audio(
             if max_duration_s is not None and expected_s is not None and expected_s > 1.1 * max_duration_s:
                 raise _too_long(label, expected_s, max_duration_s)
             resampler: av.AudioResampler | None = None
+            layout: av.AudioLayout | None = None
+            shape: tuple[str, int, str] | None = None
             packets = bad_packets = 0
             for packet in container.demux(stream):
                 packets += 1
@@ -139,19 +141,25 @@ def decode_audio(
                     bad_packets += 1  # skip one damaged packet, as faster-whisper does
                     continue
                 for frame in frames:
-                    if resampler is None:
+                    if layout is None:
+                        layout = frame.layout
                         rate = rate or frame.sample_rate
-                        resampler = av.AudioResampler(format="fltp", layout=frame.layout, rate=rate)
-                    for out in resampler.resample(frame):
-                        chunks.append(out.to_ndarray())
-                        n_decoded += out.samples
+                    key = (frame.layout.name, frame.sample_rate, frame.format.name)
+                    if resampler is None or key != shape:
+                        # A stream can change layout or rate part-way (mp3 files joined, a damaged
+                        # frame header), and a resampler set up for one frame passes others through
+                        # unconverted: each run of frames gets its own, converting to the first
+                        # frame's layout, and the previous one is flushed first to keep the order.
+                        if resampler is not None:
+                            n_decoded += _drain(resampler.resample(None), chunks)
+                        shape = key
+                        resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate)
+                    n_decoded += _drain(resampler.resample(frame), chunks)
                 if max_duration_s is not None and rate and n_decoded > max_duration_s * rate:
                     # Stop early: do not decode hours of audio only to refuse them.
                     raise _too_long(label, n_decoded / rate, max_duration_s)
             if resampler is not None:
-                for out in resampler.resample(None):
-                    chunks.append(out.to_ndarray())
-                    n_decoded += out.samples
+                n_decoded += _drain(resampler.resample(None), chunks)
             codec = stream.codec_context.name or ""
     except av.FFmpegError as exc:
         raise AudioDecodeError(label, _ffmpeg_reason(exc)) from exc
@@ -175,6 +183,13 @@ def decode_audio(
     if max_duration_s is not None and decoded_s > max_duration_s:
         raise _too_long(label, decoded_s, max_duration_s)
     return DecodedAudio(np.concatenate(chunks, axis=1), int(rate), label)
+
+
+def _drain(frames: list[av.AudioFrame], chunks: list[np.ndarray]) -> int:
+    """Appends the frames' samples to ``chunks``; returns how many samples that was."""
+    for frame in frames:
+        chunks.append(frame.to_ndarray())
+    return sum(frame.samples for frame in frames)
 
 
 def probe_duration(source: str | Path | bytes | BinaryIO, *, name: str | None = None) -> float | None:
@@ -282,6 +297,10 @@ def _ffmpeg_reason(exc: Exception) -> str:
     import av
 
     detail = getattr(exc, "strerror", None) or str(exc)
+    if isinstance(exc, EOFError):  # av's EOFError derives from the built-in one
+        return (
+            "the file ends before the recording does: it is truncated, or not audio; upload the complete file"
+        )
     if isinstance(exc, av.InvalidDataError):
         return f"not a recognised audio format, or the data is corrupt (FFmpeg: {detail})"
     return f"FFmpeg could not decode the recording ({detail})"

@@ -243,6 +243,11 @@ class Session:
     def suggestion(self, suggestion_id: str) -> Suggestion | None:
         return next((s for s in self.shown.values() if s.id == suggestion_id), None)
 
+    def snapshot(self) -> tuple[list[SessionTurn], list[Suggestion]]:
+        """The turns so far and the cards shown, oldest first (copies: audio threads may add more)."""
+        with self._lock:
+            return list(self.turns), sorted(self.shown.values(), key=lambda c: c.created_at)
+
     # -------------------------------------------------------------------------------- audio
 
     def open_audio(

@@ -7,7 +7,9 @@ the field. Unknown fields are kept (``extra``) and otherwise ignored.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import re
+import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,10 +26,18 @@ __all__ = [
     "LineError",
     "ReferenceTurn",
     "iter_labeled_calls",
+    "json_problem",
     "load_labeled_calls",
     "parse_labeled_call",
     "read_labeled_calls",
+    "unstorable_text",
 ]
+
+# Characters a string may hold in Python but PostgreSQL cannot store: NUL, and UTF-16 surrogates
+# (JSON "\ud800" and YAML "\ud83d\ude00" escapes decode to them; they are not characters).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# JSON escapes that can decode to such characters; lines without one skip the walk.
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
 
 
 class ReferenceTurn(BaseModel):
@@ -98,6 +108,56 @@ class LabeledCallFile:
     errors: list[LineError] = field(default_factory=list)
 
 
+def json_problem(exc: ValueError | RecursionError) -> str:
+    """What was wrong with text that ``json.loads`` refused, for a message."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not valid JSON ({exc.msg} at column {exc.colno})"
+    if isinstance(exc, RecursionError):
+        return "not usable JSON (arrays or objects nested too deeply)"
+    # json.loads raises a bare ValueError only for an integer over Python's digit limit.
+    return f"not usable JSON (an integer has more than {sys.get_int_max_str_digits()} digits)"
+
+
+def _unstorable_reason(text: str) -> str | None:
+    match = _UNSTORABLE.search(text)
+    if match is None:
+        return None
+    if match.group() == "\x00":
+        return "contains a NUL character (\\u0000); remove it"
+    return (
+        f"contains \\u{ord(match.group()):04x}, half of a UTF-16 surrogate pair and no character; "
+        "write the character itself"
+    )
+
+
+def unstorable_text(data: Any) -> tuple[str, str] | None:
+    """``(where, reason)`` for the first string (key or value) in ``data`` that holds a NUL or a UTF-16
+    surrogate, which PostgreSQL cannot store; ``where`` is the dotted path (``turns.0.text``).
+
+    Iterative, since parsed JSON can be nested as deep as the recursion limit allows.
+    """
+    stack: list[tuple[tuple[str, ...], Any]] = [((), data)]
+    while stack:
+        where, node = stack.pop()
+        if isinstance(node, str):
+            reason = _unstorable_reason(node)
+            if reason is not None:
+                return (".".join(where) if where else "(value)"), reason
+            continue
+        if isinstance(node, dict):
+            items: Iterable[tuple[Any, Any]] = node.items()
+        elif isinstance(node, list | tuple):
+            items = enumerate(node)
+        else:
+            continue
+        for key, value in items:
+            reason = _unstorable_reason(key) if isinstance(key, str) else None
+            if reason is not None:
+                return (".".join(where) if where else "(value)"), f"a key {reason}"
+            stack.append(((*where, str(key)), value))
+    return None
+
+
 def _first_error(exc: ValidationError) -> tuple[str, str]:
     err = exc.errors()[0]
     loc = ".".join(str(p) for p in err.get("loc", ())) or None
@@ -108,10 +168,12 @@ def parse_labeled_call(raw: str, *, path: str, line: int) -> LabeledCall:
     """Parse one JSONL line; raise FormatError naming the file, the line and the field."""
     try:
         data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise FormatError(path, f"not valid JSON ({exc.msg} at column {exc.colno})", line=line) from exc
+    except (ValueError, RecursionError) as exc:
+        raise FormatError(path, json_problem(exc), line=line) from exc
     if not isinstance(data, dict):
         raise FormatError(path, "each line must be a JSON object", line=line)
+    if _UNSTORABLE_ESCAPE.search(raw) and (bad := unstorable_text(data)) is not None:
+        raise FormatError(path, bad[1], line=line, field=bad[0])
     try:
         return LabeledCall.model_validate(data)
     except ValidationError as exc:
@@ -134,6 +196,8 @@ def iter_labeled_calls(path: str | Path) -> Iterator[tuple[int, LabeledCall | Fo
             except UnicodeDecodeError as exc:
                 yield number, FormatError(str(p), f"not UTF-8 text ({exc.reason})", line=number)
                 continue
+            if number == 1:
+                raw = raw.removeprefix("\ufeff")  # the byte-order mark Windows editors write
             if not raw.strip():
                 continue
             try:

@@ -11,7 +11,7 @@ from common.db import Database
 __all__ = ["HEAD", "current_revision", "upgrade"]
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD = "0007"
+HEAD = "0009"
 
 
 def current_revision(db: Database) -> str | None:

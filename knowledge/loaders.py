@@ -197,15 +197,20 @@ def _read_file(
         data = path.read_bytes()
     except OSError as exc:
         raise FormatError(str(path), f"cannot read file: {exc.strerror}") from exc
-    if fmt in ("md", "txt"):
-        return [_text_document(path, rel, fmt, _decode(path, data))], []
-    if fmt == "html":
-        return [_html_document(path, rel, data)], []
-    if fmt == "pdf":
-        return [_pdf_document(path, rel, data)], []
-    if fmt == "csv":
-        return _csv_documents(path, rel, _decode(path, data))
-    return _json_documents(path, rel, _decode(path, data))
+    try:
+        if fmt in ("md", "txt"):
+            return [_text_document(path, rel, fmt, _decode(path, data))], []
+        if fmt == "html":
+            return [_html_document(path, rel, data)], []
+        if fmt == "pdf":
+            return [_pdf_document(path, rel, data)], []
+        if fmt == "csv":
+            return _csv_documents(path, rel, _decode(path, data))
+        return _json_documents(path, rel, _decode(path, data))
+    except RecursionError as exc:
+        # HTML elements or JSON values nested hundreds deep: no real document is built like that.
+        reason = f"{fmt.upper()} nested too deeply to read; flatten its structure"
+        raise FormatError(str(path), reason, line=1) from exc
 
 
 def _decode(path: Path, data: bytes, encoding: str = "utf-8") -> str:
@@ -215,6 +220,12 @@ def _decode(path: Path, data: bytes, encoding: str = "utf-8") -> str:
         line = data.count(b"\n", 0, exc.start) + 1
         raise FormatError(
             str(path), f"not {encoding} text (byte {exc.start}: {exc.reason}); save it as UTF-8", line=line
+        ) from exc
+    except (UnicodeError, LookupError) as exc:
+        # A page can declare a codec that is no text encoding (base64, rot13) or one that fails
+        # without a position (idna).
+        raise FormatError(
+            str(path), f"cannot be read as {encoding} text ({exc}); save it as UTF-8", line=1
         ) from exc
     # One newline convention, so that line numbers and headings work the same for files from Windows.
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
@@ -326,6 +337,15 @@ def _build(
     text = body.strip()
     if not text:
         raise FormatError(str(path), "empty document: no text to search", line=line_of("text"), field="text")
+    from common.formats import unstorable_text
+
+    # YAML and JSON escapes ("\0", "\ud800") and NUL bytes in text files give strings that
+    # PostgreSQL cannot store; say where rather than fail when the knowledge base is written.
+    fields = {"id": doc_id, "title": title, "text": text, "tags": tags, **meta}
+    bad = unstorable_text(fields)
+    if bad is not None:
+        name = bad[0].split(".", 1)[0]
+        raise FormatError(str(path), bad[1], line=line_of(_norm_key(name)), field=bad[0])
     return Document(
         id=doc_id,
         title=title,
@@ -353,10 +373,12 @@ def _text_document(path: Path, rel: str, fmt: str, text: str) -> _Loaded:
     front: dict[str, Any] = {}
     close = -1  # index of the line that closes the front matter
     if lines[0].strip() == "---":
-        close = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), -1)
+        # The closing marker starts its line: an indented "---" is text inside a block scalar.
+        close = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), -1)
         if close == -1:
             raise FormatError(str(path), "front matter is not closed with '---'", line=1)
-        front = _front_matter(path, "\n".join(lines[1:close]))
+        # Every YAML line ends in a newline, the last included: a block scalar (|) keeps its own.
+        front = _front_matter(path, "".join(line + "\n" for line in lines[1:close]))
     body = "\n".join(lines[close + 1 :])
     known, meta = _split_fields(front)
     for name in _TEXT_FIELDS:  # the file's body is the text; such keys are not metadata either
@@ -559,6 +581,7 @@ def _html_document(path: Path, rel: str, data: bytes) -> _Loaded:
 # --- PDF -----------------------------------------------------------------------------------------
 
 _TERMINAL = (".", "!", "?", ":", ";")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _LIST_LINE = re.compile(r"(?:[-*•▪‣◦–]|\d{1,3}[.)])\s")
 
 
@@ -599,11 +622,13 @@ def _pdf_document(path: Path, rel: str, data: bytes) -> _Loaded:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise FormatError(str(path), "the PDF is password-protected; save an unprotected copy", line=1)
-        pages = [_reflow(page.extract_text() or "") for page in reader.pages]
+        # Broken font maps can give NUL or surrogates, which cannot be stored: dropped, as unreadable.
+        pages = [_reflow(_UNSTORABLE.sub("", page.extract_text() or "")) for page in reader.pages]
         # The document information can carry FORMATS fields too: /Title, /Keywords, or custom
         # entries such as /Kind or /valid_to that a publishing tool wrote.
         found: Mapping[Any, Any] = reader.metadata or {}
-        info = {str(k).lstrip("/"): _collapse(str(found[k])) for k in found}  # [] resolves references
+        # found[k] resolves indirect references; NUL and surrogates are dropped as above.
+        info = {str(k).lstrip("/"): _collapse(_UNSTORABLE.sub("", str(found[k]))) for k in found}
     except FormatError:
         raise
     except Exception as exc:
@@ -738,6 +763,10 @@ def _json_documents(path: Path, rel: str, text: str) -> tuple[list[_Loaded], lis
         raise FormatError(
             str(path), f"not valid JSON ({exc.msg} at column {exc.colno})", line=exc.lineno
         ) from exc
+    except ValueError as exc:  # an integer over Python's digit limit
+        from common.formats import json_problem
+
+        raise FormatError(str(path), json_problem(exc), line=1) from exc
     where: list[str | int] = []
     if isinstance(data, dict) and "documents" in data:
         records, where = data["documents"], ["documents"]

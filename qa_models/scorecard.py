@@ -14,6 +14,8 @@ and the answer they support, used to score an item that has no built-in scorer) 
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +24,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from common.errors import FormatError
+from common.formats import unstorable_text
 
 __all__ = [
     "DEFAULT_SCORECARD",
@@ -43,6 +46,8 @@ __all__ = [
 DEFAULT_SCORECARD = Path(__file__).parent / "scorecards" / "standard-voice.yaml"
 
 _CHOICES = ("yes", "no", "na")
+# A scale item lists every whole number of its scale as a choice (in the API and the QA workspace).
+_MAX_SCALE_SPAN = 1000
 
 
 def _yes_no(value: Any) -> Any:
@@ -71,7 +76,7 @@ class ScorecardItem(BaseModel):
     question: str = ""
     guidance: str = ""
     answers: list[str] | dict[str, list[float]] = Field(default_factory=lambda: ["yes", "no"])
-    points: float = Field(default=0.0, ge=0)
+    points: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     auto_fail: bool = False
     examples: list[ItemExample] = Field(default_factory=list)
     scorer: str = Field(default="auto", pattern=r"^(auto|llm)$")
@@ -96,8 +101,10 @@ class ScorecardItem(BaseModel):
                 raise ValueError("answers must list yes and no once each, and optionally na")
         else:
             scale = value.get("scale")
-            if set(value) != {"scale"} or not scale or len(scale) != 2 or scale[0] >= scale[1]:
+            if set(value) != {"scale"} or not scale or len(scale) != 2 or not scale[0] < scale[1]:
                 raise ValueError("a scale item's answers are {scale: [low, high]} with low < high")
+            if not all(math.isfinite(end) for end in scale) or scale[1] - scale[0] > _MAX_SCALE_SPAN:
+                raise ValueError(f"a scale spans at most {_MAX_SCALE_SPAN} points, such as {{scale: [1, 5]}}")
         return value
 
     @model_validator(mode="after")
@@ -187,25 +194,61 @@ class Taxonomy(BaseModel):
     types: list[ContactType] = Field(default_factory=list)
 
 
+@functools.cache
+def _yaml_loader() -> type:
+    """PyYAML's safe loader, except that a value it cannot construct (a date such as 2026-02-30, an
+    integer of 5,000 digits) is a YAML error with its line rather than a bare ValueError."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+            try:
+                return super().construct_object(node, deep)
+            except (ValueError, OverflowError) as exc:
+                value = str(node.value)
+                shown = value if len(value) <= 40 else value[:37] + "..."
+                reason = str(exc).split(";")[
+                    0
+                ]  # Python's digit-limit message ends with advice for programmers
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"'{shown}' cannot be read as {node.tag.rsplit(':', 1)[-1]} ({reason})",
+                    node.start_mark,
+                ) from exc
+
+    return Loader
+
+
 def _read_yaml(path: Path) -> Any:
     import yaml
 
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise FormatError(str(path), f"cannot read file: {exc.strerror}") from exc
     try:
-        return yaml.safe_load(text)
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        reason = f"not UTF-8 text ({exc.reason}); save it as UTF-8"
+        raise FormatError(str(path), reason, line=data.count(b"\n", 0, exc.start) + 1) from exc
+    try:
+        return yaml.load(text, Loader=_yaml_loader())  # a subclass of the safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         raise FormatError(str(path), f"not valid YAML ({getattr(exc, 'problem', exc)})", line=line) from exc
+    except RecursionError as exc:
+        raise FormatError(str(path), "not usable YAML (lists or mappings nested too deeply)") from exc
 
 
 def _validate(model: type[BaseModel], path: Path) -> Any:
     data = _read_yaml(path)
     if not isinstance(data, dict):
         raise FormatError(str(path), "expected a YAML mapping at the top level")
+    bad = unstorable_text(data)
+    if bad is not None:
+        raise FormatError(str(path), bad[1], field=bad[0])
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -164,10 +164,12 @@
     ws.addEventListener("open", () => {
       state.retries = 0;
       setConnection("open", "connected");
-      // Every connection is a new server session: repeat the query-string options on each.
-      if (params.get("kb") || params.get("as_of")) {
-        ws.send(JSON.stringify({ type: "start", kb: params.get("kb") || undefined,
-          as_of: params.get("as_of") || undefined }));
+      // After a dropped connection, take the same session back (its transcript, cards and
+      // de-duplication); otherwise a new session gets the query-string options.
+      if (state.sessionId && state.resumeToken) {
+        ws.send(JSON.stringify({ type: "resume", session_id: state.sessionId, token: state.resumeToken }));
+      } else {
+        sendStartOptions(ws);
       }
       // Autoplay only once: a reconnect must not restart the call.
       if (!state.everConnected && params.get("autoplay") === "1" && params.get("recording")) {
@@ -197,9 +199,21 @@
     });
   }
 
+  function sendStartOptions(ws) {
+    if (params.get("kb") || params.get("as_of")) {
+      ws.send(JSON.stringify({ type: "start", kb: params.get("kb") || undefined,
+        as_of: params.get("as_of") || undefined }));
+    }
+  }
+
   const handlers = {
+    resumed(m) {
+      handlers.ready(m);
+      for (const suggestion of m.suggestions || []) addCard(suggestion); // cards not on the page yet
+    },
     ready(m) {
       state.sessionId = m.session_id;
+      state.resumeToken = m.resume_token;
       state.kb = m.kb;
       state.asOf = m.as_of;
       document.body.dataset.sessionId = m.session_id;
@@ -231,6 +245,13 @@
     feedback_saved: onFeedbackSaved,
     answer: showAnswer,
     error(m) {
+      if (m.code === "resume_failed") {
+        // The old session is gone (expired): a fresh one follows; give it the page's options.
+        state.sessionId = null;
+        state.resumeToken = null;
+        sendStartOptions(state.ws);
+        return;
+      }
       showError(m.message);
       $("answer-button").disabled = false;
       // Errors carry no reference to the request; clear whatever was left waiting.

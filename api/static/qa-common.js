@@ -115,9 +115,31 @@ window.QA = (() => {
     return el("a", { href: `/qa/calls/${encodeURIComponent(callId)}`, "data-testid": "call-link" }, callId);
   }
 
+  /** The signed-in user and a sign-out button, at the right of the top bar. */
+  async function showUser() {
+    const bar = document.querySelector(".topbar");
+    if (!bar) return;
+    let me;
+    try {
+      me = await api("/api/auth/me");
+    } catch (_) {
+      return;
+    }
+    const form = el("form", { method: "post", action: "/logout", class: "signout" },
+      el("span", { "data-testid": "signed-in-as" }, `${me.username} (${me.role})`), " ",
+      el("button", { type: "submit", "data-testid": "sign-out" }, "Sign out"));
+    let who = bar.querySelector(".who");
+    if (!who) {
+      who = el("div", { class: "who" });
+      bar.append(who);
+    }
+    who.append(form);
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     const dismiss = $("error-dismiss");
     if (dismiss) dismiss.addEventListener("click", clearError);
+    showUser();
   });
 
   return { $, el, api, guard, showError, clearError, remembered, clock, when, percent, passBadge, answerText, callLink };

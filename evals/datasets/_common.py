@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from common.errors import FormatError
-from common.formats import LineError
+from common.formats import LineError, json_problem
 from evals.types import GradedText
 
 __all__ = [
@@ -49,11 +49,21 @@ def line_error(path: str | Path, line: int, reason: str, *, field: str | None = 
 
 def read_text(path: str | Path) -> str:
     try:
-        return Path(path).read_text(encoding="utf-8")
+        data = Path(path).read_bytes()
     except OSError as exc:
         raise FormatError(str(path), f"cannot read file: {exc.strerror}") from exc
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise FormatError(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        raise _not_utf8(path, data, exc) from exc
+
+
+def _not_utf8(path: str | Path, data: bytes, exc: UnicodeDecodeError) -> FormatError:
+    """The error for a file that is not UTF-8, naming the line of the first bad byte."""
+    line = data.count(b"\n", 0, exc.start) + 1
+    return FormatError(
+        str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8", line=line
+    )
 
 
 def load_json(path: str | Path) -> tuple[Any, str]:
@@ -66,6 +76,8 @@ def load_json(path: str | Path) -> tuple[Any, str]:
         raise FormatError(
             str(path), f"not valid JSON ({exc.msg} at column {exc.colno})", line=exc.lineno
         ) from exc
+    except (ValueError, RecursionError) as exc:
+        raise FormatError(str(path), json_problem(exc)) from exc
 
 
 _WS = re.compile(r"[ \t\n\r]*")
@@ -136,8 +148,15 @@ def _csv_records(path: Path, handle: TextIO) -> Iterator[tuple[int, list[str] | 
             return
         except csv.Error as exc:
             row = exc
-        except UnicodeDecodeError as exc:
-            raise FormatError(str(path), f"not UTF-8 text ({exc.reason})", line=start) from exc
+        except UnicodeDecodeError:
+            # The text layer decodes ahead in blocks, so the error's position is not the file's:
+            # decoding the whole file again finds the byte and its line.
+            data = path.read_bytes()
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise _not_utf8(path, data, exc) from exc
+            raise
         if row:  # blank lines are not records
             yield start, row
         start = reader.line_num + 1

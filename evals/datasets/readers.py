@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from common.errors import FormatError
-from common.formats import LabeledCall, LineError, read_labeled_calls
+from common.formats import LabeledCall, LineError, json_problem, read_labeled_calls
 from evals.datasets._common import GradedTexts, iter_csv_rows, line_error, load_json, read_text
 from evals.datasets.utterance_csv import read_text_label_rows
 from evals.types import (
@@ -188,13 +188,14 @@ def read_queries_jsonl(path: str | Path) -> tuple[list[RetrievalQuery], list[Lin
 def _read_queries(path: Path) -> tuple[list[tuple[int, RetrievalQuery]], list[LineError]]:
     queries: list[tuple[int, RetrievalQuery]] = []
     skipped: list[LineError] = []
-    for number, raw in enumerate(read_text(path).split("\n"), start=1):
+    # A byte-order mark (Windows editors write one) is no part of the first line's JSON.
+    for number, raw in enumerate(read_text(path).removeprefix("\ufeff").split("\n"), start=1):
         if not raw.strip():
             continue
         try:
             data = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            skipped.append(line_error(path, number, f"not valid JSON ({exc.msg} at column {exc.colno})"))
+        except (ValueError, RecursionError) as exc:
+            skipped.append(line_error(path, number, json_problem(exc)))
             continue
         if not isinstance(data, dict):
             skipped.append(line_error(path, number, "each line must be a JSON object"))

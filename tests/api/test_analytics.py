@@ -19,10 +19,10 @@ from fastapi.testclient import TestClient
 from analytics.synthetic import GeneratorOptions, SyntheticHistory, generate_history
 from api import analytics_service as svc
 from api.analytics_history import store_history
-from api.app import create_app
 from api.runtime import Runtime, open_runtime
 from api.settings import Settings
 from common.db import to_libpq
+from tests.api.auth_helpers import api_client
 
 pytestmark = pytest.mark.slow
 DEMO_ACD = Path(__file__).parents[2] / "demo" / "acd" / "sample-acd.csv"
@@ -58,7 +58,7 @@ def seeded(
 
 @pytest.fixture(scope="module")
 def client(seeded: tuple[Settings, Runtime]) -> Iterator[TestClient]:
-    with TestClient(create_app(seeded[0], run_worker=False)) as c:
+    with api_client(seeded[0]) as c:
         yield c
 
 
@@ -237,7 +237,7 @@ def test_acd_import_and_service_level_match_hand_computed_figures(settings: Sett
         "k5,billing,2026-03-02T09:20:00Z,,2026-03-02T09:21:00Z,,,\n"  # abandoned after 60 s
         "k6,billing,2026-03-02T09:25:00Z,,,,,true\n"  # blocked
     )
-    with TestClient(create_app(settings, run_worker=False)) as client:
+    with api_client(settings) as client:
         r = client.post("/api/analytics/acd", files={"file": ("acd.csv", acd.read_bytes(), "text/csv")})
         assert r.status_code == 200 and r.json()["records"] == 6
         bad = "queue,offered_at,answered_at\nbilling,2026-03-02T10:00:00Z,2026-13-02T10:00:09Z\n"

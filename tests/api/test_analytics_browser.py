@@ -16,6 +16,7 @@ from analytics.synthetic import GeneratorOptions, SyntheticHistory, generate_his
 from api.analytics_history import store_history
 from api.runtime import open_runtime
 from api.settings import Settings
+from tests.api.auth_helpers import browser_login, make_user
 from tests.api.live_server import serve
 from tests.api.test_sidebar_browser import CHROMIUM, CHROMIUM_ARGS
 
@@ -57,7 +58,8 @@ def test_clicking_a_bar_lists_exactly_the_calls_behind_it(
             page = browser.new_page(viewport={"width": 1300, "height": 1400}, accept_downloads=True)
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(f"{base}/analytics?granularity=week&contact_type=billing")
+            make_user(settings, "maria", "manager")
+            browser_login(page, base, "maria", next="/analytics?granularity=week&contact_type=billing")
             page.wait_for_selector("body[data-loaded=true]", timeout=60_000)
             page.screenshot(path=str(SCREENSHOT), full_page=True)
             # The trace of the doubled type, its third (week 3) bar: click where it is drawn.

@@ -1,4 +1,5 @@
-"""A worker killed mid-ingest loses nothing: the next run finishes every file exactly once (real models)."""
+"""A worker killed mid-ingest loses nothing: the next run, or another worker, finishes every file exactly
+once (real models)."""
 
 from __future__ import annotations
 
@@ -84,3 +85,70 @@ def test_kill_during_ingest_then_rerun_finishes_all_exactly_once(
         ).all()
     assert dict(statuses) == {"succeeded": len(FILES)}
     assert "failed 0" in rerun.stderr
+
+
+def _worker_cmd() -> list[str]:
+    return [sys.executable, "-c", "from api.cli import main; main()", "worker"]
+
+
+def _statuses(rt: Runtime) -> dict[str, int]:
+    with rt.db.engine.connect() as conn:
+        rows = conn.execute(text("SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY 1")).all()
+    return {str(s): int(n) for s, n in rows}
+
+
+def test_worker_killed_mid_job_another_finishes_and_stops_on_ctrl_c(
+    runtime: Runtime, env: dict[str, str], tmp_path: Path
+) -> None:
+    """`callscope worker` killed mid-job: a second worker retries the dead one's job once its heartbeat
+    is stale, stores every call once, and Ctrl-C (SIGINT) stops it cleanly."""
+    from api.ingest import ingest_paths
+
+    names = FILES[:3]
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    for name in names:
+        shutil.copy(DATA / name, folder / name)
+    assert ingest_paths(runtime, [folder], process=False).queued == len(names)
+    proc_env = dict(os.environ, **env)
+    first = subprocess.Popen(_worker_cmd(), env=proc_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    seen: tuple[int, float] | None = None
+    try:
+        while time.monotonic() < deadline and first.poll() is None:
+            job = _running_job(runtime)
+            if job is None or _counts(runtime)[0] == 0:
+                seen = None
+            elif seen is None or seen[0] != job:
+                seen = (job, time.monotonic())
+            elif time.monotonic() - seen[1] > 0.3:
+                first.send_signal(signal.SIGKILL)
+                break
+            time.sleep(0.05)
+    finally:
+        if first.poll() is None:
+            first.kill()
+        first.wait(30)
+    assert first.returncode == -signal.SIGKILL and seen is not None, "the worker was not killed mid-job"
+    assert _statuses(runtime).get("doing") == 1
+
+    second = subprocess.Popen(_worker_cmd(), env=proc_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 240
+        while _statuses(runtime) != {"succeeded": len(names)} and time.monotonic() < deadline:
+            assert second.poll() is None, second.stdout.read() if second.stdout else ""
+            time.sleep(0.2)
+        second.send_signal(signal.SIGINT)
+        output, _ = second.communicate(timeout=60)
+    finally:
+        if second.poll() is None:
+            second.kill()
+            second.wait(30)
+    assert second.returncode == 0, output.decode(errors="replace")[-3000:]
+    assert _statuses(runtime) == {"succeeded": len(names)}
+    calls, doing, distinct = _counts(runtime)
+    assert (calls, doing, distinct) == (len(names), 0, len(names))
+    with runtime.db.engine.connect() as conn:
+        # A finished run counts one attempt, and so does the retry of a job a dead worker left.
+        retried = conn.execute(text("SELECT count(*) FROM procrastinate_jobs WHERE attempts > 1")).scalar()
+    assert retried == 1  # the killed worker's job, and only it

@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import jobs
-from api.app import create_app
 from api.settings import Settings
+from tests.api.auth_helpers import api_client
 from tests.audio_utils import write_tone
 from tests.fakes import FakeRedactor, FakeTranscriber
 
@@ -21,7 +21,7 @@ from tests.fakes import FakeRedactor, FakeTranscriber
 def client(settings: Settings) -> Iterator[TestClient]:
     settings.max_upload_mb = 0.5
     settings.max_duration_s = 5
-    with TestClient(create_app(settings)) as c:
+    with api_client(settings, run_worker=True) as c:
         rt = c.app.state.runtime  # type: ignore[attr-defined]
         rt.transcriber_impl = FakeTranscriber()
         rt.redactor_impl = FakeRedactor()

@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from api.app import create_app
 from api.cli import app
 from api.settings import Settings
+from tests.api.auth_helpers import api_client
 
 DEMO_KB = Path(__file__).resolve().parents[2] / "demo" / "knowledge"
 runner = CliRunner()
@@ -86,7 +86,7 @@ def test_kb_commands(env: dict[str, str], small_kb: Path) -> None:
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, run_worker=False)) as c:
+    with api_client(settings) as c:
         yield c
 
 

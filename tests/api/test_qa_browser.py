@@ -17,6 +17,7 @@ from api import qa_queue, qa_service, store
 from api.runtime import Runtime, open_runtime
 from api.settings import Settings
 from asr import Transcript, Turn
+from tests.api.auth_helpers import browser_login, make_user
 from tests.api.live_server import serve
 from tests.api.qa_helpers import ScriptedScorer, fast_settings, labeled_call, store_calls
 from tests.api.test_sidebar_browser import CHROMIUM, CHROMIUM_ARGS
@@ -82,8 +83,14 @@ def test_change_an_answer_and_dispute_an_item(settings: Settings, rt: Runtime) -
             errors: list[Any] = []
             page.on("pageerror", lambda exc: errors.append(exc))
 
+            for name, role, extra in (
+                ("rev-1", "evaluator", {}),
+                ("lead", "evaluator", {}),
+                ("a-1", "agent", {"agent_id": "a-1"}),
+            ):
+                make_user(settings, name, role, **extra)
             # The queue lists the scored calls and links to their pages.
-            page.goto(f"{base}/qa")
+            browser_login(page, base, "rev-1", next="/qa")
             rows = page.get_by_test_id("queue-row")
             expect(rows).to_have_count(3)
             page.get_by_test_id("f-low-confidence").check()
@@ -138,7 +145,9 @@ def test_change_an_answer_and_dispute_an_item(settings: Settings, rt: Runtime) -
             expect(page.locator("body")).to_have_attribute("data-loaded", "true")
             expect(page.get_by_test_id("evaluator")).to_have_value("rev-1")
 
-            # The agent disputes the empathy answer; it reaches the reviewer queue.
+            # The agent, signed in, disputes the empathy answer; it reaches the reviewer queue.
+            browser_login(page, base, "a-1", next="/qa/calls/c-1")
+            expect(page.locator("body")).to_have_attribute("data-loaded", "true")
             expect(page.get_by_test_id("agent-name")).to_have_value("a-1")
             empathy = page.locator('[data-testid="item"][data-item-id="empathy"]')
             empathy.get_by_test_id("dispute-toggle").click()
@@ -151,7 +160,7 @@ def test_change_an_answer_and_dispute_an_item(settings: Settings, rt: Runtime) -
             expect(page.get_by_test_id("ack-status")).to_contain_text("a-1")
             page.screenshot(path=str(SCREENSHOT), full_page=True)
 
-            page.goto(f"{base}/qa/disputes")
+            browser_login(page, base, "lead", next="/qa/disputes")
             dispute = page.locator('[data-testid="dispute"][data-call-id="c-1"][data-item-id="empathy"]')
             expect(dispute).to_be_visible()
             expect(dispute.get_by_test_id("dispute-comment")).to_have_text(
@@ -178,7 +187,8 @@ def test_sampling_view_and_recording_player(settings: Settings, rt: Runtime) -> 
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             errors: list[Any] = []
             page.on("pageerror", lambda exc: errors.append(exc))
-            page.goto(f"{base}/qa")
+            make_user(settings, "rev-1", "evaluator")
+            browser_login(page, base, "rev-1", next="/qa")
             page.get_by_test_id("tab-picked").click()
             expect(page.get_by_test_id("queue-summary")).to_contain_text("0 calls")
             page.get_by_test_id("sample").click()

@@ -9,10 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import store
-from api.app import create_app
 from api.runtime import Runtime
 from api.settings import Settings
 from asr import Transcript, Turn
+from tests.api.auth_helpers import api_client
 from tests.api.qa_helpers import ScriptedScorer, fast_settings, labeled_call, set_tags, store_calls
 from tests.audio_utils import write_tone
 
@@ -20,7 +20,7 @@ from tests.audio_utils import write_tone
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
     settings.max_upload_mb = 0.01
-    with TestClient(create_app(fast_settings(settings), run_worker=False)) as c:
+    with api_client(fast_settings(settings)) as c:
         rt: Runtime = c.app.state.runtime  # type: ignore[attr-defined]
         rt.qa_scorer_impl = ScriptedScorer({"c-2": {"empathy": ("no", 0.3)}})  # type: ignore[assignment]
         store_calls(rt, [labeled_call("c-1", agent="a-1", team="blue"), labeled_call("c-2", agent="a-2")])

@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from api import kb_service
-from api.app import create_app
 from api.runtime import Runtime, open_runtime
 from api.settings import Settings
+from tests.api.auth_helpers import api_client, browser_login, make_user
 from tests.api.live_server import serve
 
 DEMO = Path(__file__).resolve().parents[2] / "demo"
@@ -39,19 +38,19 @@ SCREENSHOT = Path("/tmp/sidebar.png")
 
 
 def test_page_and_static_files_are_served(settings: Settings) -> None:
-    with TestClient(create_app(settings, run_worker=False)) as client:
+    with api_client(settings) as client:
         page = client.get("/assist")
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
         assert 'src="/static/assist.js"' in page.text and 'href="/static/assist.css"' in page.text
         for path, kind in (("/static/assist.js", "javascript"), ("/static/assist.css", "text/css")):
             r = client.get(path)
             assert r.status_code == 200 and kind in r.headers["content-type"], (path, r.headers)
-        assert client.get("/", follow_redirects=False).headers["location"] == "/assist"
+        assert client.get("/", follow_redirects=False).headers["location"] == "/analytics"  # an admin's home
 
 
 def test_socket_reports_malformed_frames_and_stays_open(settings: Settings) -> None:
     with (
-        TestClient(create_app(settings, run_worker=False)) as client,
+        api_client(settings) as client,
         client.websocket_connect("/api/assist/ws") as ws,
     ):
         ready = ws.receive_json()
@@ -145,7 +144,8 @@ def test_sidebar_follows_a_live_call(settings: Settings, demo_runtime: Runtime) 
                 lines = page.locator(f'[data-testid="transcript-line"][data-speaker="{speaker}"]')
                 return _words(" ".join(lines.all_inner_texts()))
 
-            page.goto(f"{base}/assist?recording={call.recording}&autoplay=1")
+            make_user(settings, "sam", "agent", agent_id="a-1")
+            browser_login(page, base, "sam", next=f"/assist?recording={call.recording}&autoplay=1")
             expect(page.get_by_test_id("connection")).to_have_attribute("data-state", "open")
             expect(page.get_by_test_id("as-of")).to_have_attribute("datetime", AS_OF.isoformat())
 

@@ -8,12 +8,11 @@ import time
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from api.app import create_app
 from api.cli import app
 from api.settings import Settings
+from tests.api.auth_helpers import api_client
 
 runner = CliRunner()
 pytestmark = pytest.mark.slow
@@ -158,7 +157,7 @@ def test_repeat_call_training_on_a_generated_history(env: dict[str, str], tmp_pa
 
 
 def test_http_tag_endpoints(settings: Settings, calls_file: Path) -> None:
-    with TestClient(create_app(settings)) as client:
+    with api_client(settings, run_worker=True) as client:
         with calls_file.open("rb") as f:
             assert client.post("/api/calls", files={"file": ("calls.jsonl", f)}).status_code == 202
         for _ in range(200):
