@@ -26,6 +26,7 @@ ACD_COLUMNS = (
     "call_id",
 )
 REQUIRED_COLUMNS = ("queue", "offered_at")
+MAX_ID_LENGTH = 200  # queue, agent, contact and call ids: as stored
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no", ""}
 _TIME_EXAMPLE = "2026-03-02T09:15:00Z"
@@ -88,7 +89,12 @@ def _flag(column: str, value: str) -> bool:
 
 def _record(cells: dict[str, str]) -> AcdRecord:
     def text(column: str) -> str | None:
-        return cells.get(column, "").strip() or None
+        value = cells.get(column, "").strip() or None
+        if value is not None and len(value) > MAX_ID_LENGTH:
+            raise _RowError(
+                column, f"is {len(value)} characters long; ids and names hold {MAX_ID_LENGTH} at most"
+            )
+        return value
 
     queue = text("queue")
     if queue is None:

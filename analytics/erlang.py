@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from common.errors import InvalidInput
 
 __all__ = [
+    "MAX_ERLANGS",
     "ServiceTarget",
     "StaffingResult",
     "agents_needed",
@@ -101,12 +102,23 @@ def _check_number(name: str, value: float, *, positive: bool) -> None:
         raise InvalidInput(f"{name} must be 0 or more, got {value:g}")
 
 
+#: The most traffic staffing is computed for: the search walks agent counts one by one, so an absurd
+#: volume (a typo, a unit mix-up) would otherwise run for hours.
+MAX_ERLANGS = 100_000
+
+
 def _check_inputs(volume: float, aht_s: float, interval_s: float) -> float:
     """Validate the workload and return its traffic in Erlangs."""
     _check_number("volume (contacts per interval)", volume, positive=False)
     _check_number("AHT (seconds)", aht_s, positive=True)
     _check_number("interval length (seconds)", interval_s, positive=True)
-    return volume * aht_s / interval_s
+    traffic = volume * aht_s / interval_s
+    if not traffic <= MAX_ERLANGS:
+        raise InvalidInput(
+            f"volume {volume:g} × AHT {aht_s:g} s over {interval_s:g} s is {traffic:.3g} Erlangs of traffic; "
+            f"staffing is computed up to {MAX_ERLANGS:,}: check the volume, AHT and interval"
+        )
+    return traffic
 
 
 def _erlang_b_step(n: int, traffic: float, b_prev: float) -> float:

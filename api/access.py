@@ -160,8 +160,8 @@ def current(conn: HTTPConnection) -> Principal:
 def call_visible(rt: Runtime, principal: Principal, call_id: str) -> bool:
     """Whether the call is in the caller's scope (True for a call that does not exist: the route
     answers 404 for it as for a hidden one)."""
-    if principal.role == "admin" or principal.all_teams:
-        return True
+    if principal.role == "admin" or principal.all_teams or "\x00" in call_id:
+        return True  # (no id holds a NUL: the route refuses it)
     with rt.db.engine.connect() as db:
         row = db.execute(
             text(
@@ -261,7 +261,10 @@ def audit(
     detail: dict[str, Any] | None = None,
     client: str | None = None,
 ) -> None:
-    """Append one entry to the audit log."""
+    """Append one entry to the audit log (text PostgreSQL cannot hold, a NUL, is replaced)."""
+    path, detail = _storable(path), _storable(detail or {})
+    if target is not None:
+        target = (target[0], str(_storable(target[1]))[:200])
     with rt.db.engine.begin() as db:
         db.execute(
             text(
@@ -278,10 +281,19 @@ def audit(
                 "tt": target[0] if target else None,
                 "ti": target[1] if target else None,
                 "allowed": allowed,
-                "detail": json.dumps(detail or {}, default=str),
+                "detail": json.dumps(detail, default=str),
                 "client": client,
             },
         )
+
+
+def _storable(value: Any) -> Any:
+    """``value`` with NUL characters (which PostgreSQL text cannot hold) replaced, recursively."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    return value
 
 
 def _target(params: dict[str, Any]) -> tuple[str, str] | None:

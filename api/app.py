@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 
 from api.auth import AuthError
 from api.settings import Settings
@@ -103,6 +106,13 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = True) -> 
         (InvalidInput, 422),
         (StorageError, 503),
     )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        # FastAPI's own handler echoes the input; ASCII-escaped, a lone surrogate in it cannot
+        # turn the 422 into a 500.
+        body = json.dumps({"detail": jsonable_encoder(exc.errors())}, ensure_ascii=True, default=str)
+        return Response(body, status_code=422, media_type="application/json")
 
     @app.exception_handler(CallscopeError)
     async def _callscope_error(request: Request, exc: CallscopeError) -> JSONResponse:

@@ -33,6 +33,7 @@ class RetentionIn(BaseModel):
     older_than_days: int | None = Field(
         default=None,
         ge=1,
+        le=36_500,
         description="Purge calls that started more than this many days ago; "
         "empty: the retention_days setting.",
     )

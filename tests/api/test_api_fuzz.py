@@ -165,43 +165,50 @@ def test_no_generated_request_gets_a_server_error(target: Target) -> None:
     assert not failures, f"{len(failures)} server errors:\n\n" + "\n\n".join(failures)
 
 
-# Values a generator from the spec rarely produces, each of which was a 500 (or a hang).
+def _file(field: str, name: str, data: bytes) -> dict[str, Any]:
+    return {"files": [(field, (name, data))]}
+
+
+EVALUATIONS_NUL = b"call_id,evaluator,scorecard,item_id,answer\nc-1,e\x00,standard-voice,greeting,yes\n"
+ACD_NUL = b"queue,offered_at,answered_at\nq\x00,2026-03-02T09:00:00Z,2026-03-02T09:00:05Z\n"
+BIG = 2**63  # one past PostgreSQL's bigint
+FEEDBACK = {"session_id": "s", "kb": "k", "doc_id": "d", "action": "opened"}
+# Values a generator from the spec rarely produces; each was a 500 or a hang.
 EDGES: list[tuple[str, str, dict[str, Any], int]] = [
-    ("GET", "/api/calls", {"params": {"offset": 2**63}}, 422),  # beyond bigint
+    ("GET", "/api/calls", {"params": {"offset": BIG}}, 422),
     ("GET", "/api/calls", {"params": {"agent": "a\x00"}}, 422),  # NUL in a filter
-    ("GET", "/api/jobs/9223372036854775808", {}, 422),
-    ("GET", "/api/qa/disputes", {"params": {"offset": 2**63}}, 422),
-    (
-        "POST",
-        "/api/qa/disputes/9223372036854775808/resolve",
-        {"json": {"reviewer": "r", "decision": "reject"}},
-        422,
-    ),
-    ("GET", "/api/qa/calibration/9223372036854775808", {}, 422),
+    ("GET", f"/api/jobs/{BIG}", {}, 422),
+    ("GET", "/api/qa/disputes", {"params": {"offset": BIG}}, 422),
+    ("POST", f"/api/qa/disputes/{BIG}/resolve", {"json": {"reviewer": "r", "decision": "reject"}}, 422),
+    ("GET", f"/api/qa/calibration/{BIG}", {}, 422),
     ("GET", "/api/qa/queue", {"params": {"date_from": "0001-01-01", "date_to": "9999-12-31"}}, 200),
     ("GET", "/api/qa/queue", {"params": {"team": "b\x00"}}, 422),
-    ("GET", "/api/analytics/overview", {"params": {"since": "9999-12-30"}}, 422),  # default period past 9999
+    ("GET", "/api/analytics/overview", {"params": {"since": "9999-12-30"}}, 422),  # default end past 9999
     ("GET", "/api/analytics/overview", {"params": {"until": "0001-01-02"}}, 422),
     ("GET", "/api/analytics/topics", {"params": {"since": "0001-01-01", "until": "0001-01-05"}}, 422),
-    ("GET", "/api/analytics/calls", {"params": {"topic": 2**63}}, 422),
+    ("GET", "/api/analytics/calls", {"params": {"topic": BIG}}, 422),
     ("GET", "/api/analytics/staffing", {"params": {"volume": 1.7e308, "aht": 2.2e307}}, 422),
     ("GET", "/api/analytics/staffing", {"params": {"volume": 1e6, "aht": 86400, "interval": 1e-9}}, 422),
     ("GET", "/api/analytics/staffing", {"params": {"volume": 10, "aht": 300, "agents": 10**9}}, 422),
     ("GET", "/api/analytics/staffing", {"params": {"volume": 100_000, "aht": 1800, "interval": 30}}, 200),
     ("GET", "/api/repeats", {"params": {"window_days": 1e300}}, 422),
+    ("POST", "/api/assist/feedback", {"json": {**FEEDBACK, "rank": 2**31}}, 422),  # beyond integer
+    ("POST", "/api/assist/feedback", {"json": {**FEEDBACK, "session_id": "s\x00"}}, 422),
+    ("POST", "/api/tag", {"json": {"turns": [{"speaker": "agent", "text": "hi", "start": "NaN"}]}}, 422),
+    ("POST", "/api/users", {"json": {"username": "u", "role": "manager", "teams": ["t" * 201]}}, 422),
+    ("POST", "/api/calls", _file("file", "a" * 300 + ".wav", b"RIFF"), 422),  # name too long to save
+    ("POST", "/api/calls", _file("file", "..", b"RIFF"), 422),  # saved as 'upload' (and not audio)
+    ("POST", "/api/kb/kb1/documents", _file("files", "a" * 300 + ".md", ROAMING), 422),
+    ("POST", "/api/qa/evaluations/import", _file("file", "e.csv", EVALUATIONS_NUL), 422),
+    ("POST", "/api/analytics/acd", _file("file", "a.csv", ACD_NUL), 422),
+    # The audit log (api/access.py) stores each call's path and target id: a NUL in them, or an id
+    # longer than its 200-character column, must not turn the request into a 500.
+    ("GET", "/api/calls/c%00", {}, 422),
+    ("GET", "/api/calls/" + "x" * 300, {}, 404),
+    ("GET", "/api/analytics/overview", {"params": {"format": "csv", "team": "t\x00"}}, 422),
+    # A lone surrogate (JSON allows the escape; UTF-8 has no such character). The field validator
+    # refuses it; the 422 then needs app.py to render the echoed input as ASCII-escaped JSON.
     (
-        "POST",
-        "/api/assist/feedback",
-        {"json": {"session_id": "s", "kb": "k", "doc_id": "d", "action": "opened", "rank": 2**31}},
-        422,
-    ),
-    (
-        "POST",
-        "/api/assist/feedback",
-        {"json": {"session_id": "s\x00", "kb": "k", "doc_id": "d", "action": "opened"}},
-        422,
-    ),
-    (  # a lone surrogate: JSON allows the escape, UTF-8 has no such character
         "POST",
         "/api/calls/c-1/qa/acknowledge",
         {
@@ -210,49 +217,6 @@ EDGES: list[tuple[str, str, dict[str, Any], int]] = [
         },
         422,
     ),
-    (
-        "POST",
-        "/api/calls",
-        {"files": [("file", ("a" * 300 + ".wav", b"RIFF"))]},
-        422,
-    ),  # name too long to save
-    ("POST", "/api/calls", {"files": [("file", ("..", b"RIFF"))]}, 422),  # not a file name: not audio either
-    ("POST", "/api/kb/kb1/documents", {"files": [("files", ("a" * 300 + ".md", ROAMING))]}, 422),
-    ("POST", "/api/kb/kb1/documents", {"files": [("files", ("a\x00.md", ROAMING))]}, 200),  # sent as a%00.md
-    (
-        "POST",
-        "/api/qa/evaluations/import",
-        {
-            "files": [
-                (
-                    "file",
-                    (
-                        "e.csv",
-                        b"call_id,evaluator,scorecard,item_id,answer\nc-1,e\x00,standard-voice,greeting,yes\n",
-                    ),
-                )
-            ]
-        },
-        422,
-    ),
-    (
-        "POST",
-        "/api/analytics/acd",
-        {
-            "files": [
-                (
-                    "file",
-                    (
-                        "a.csv",
-                        b"queue,offered_at,answered_at\nq\x00,2026-03-02T09:00:00Z,2026-03-02T09:00:05Z\n",
-                    ),
-                )
-            ]
-        },
-        422,
-    ),
-    ("POST", "/api/users", {"json": {"username": "u", "role": "manager", "teams": ["t" * 201]}}, 422),
-    ("POST", "/api/tag", {"json": {"turns": [{"speaker": "agent", "text": "hi", "start": "NaN"}]}}, 422),
 ]
 
 
