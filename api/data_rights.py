@@ -476,7 +476,9 @@ def purge_older_than(
     what would go. Each batch of calls is one transaction; its files go after the commit."""
     opts = options or RetentionOptions()
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 36_500:
-        raise InvalidInput(f"older_than_days must be a whole number of days, at least 1 and at most 36500; got {days!r}")
+        raise InvalidInput(
+            f"older_than_days must be a whole number of days, at least 1 and at most 36500; got {days!r}"
+        )
     if opts.batch < 1:
         raise InvalidInput(f"RetentionOptions.batch must be at least 1, got {opts.batch}")
     cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
