@@ -304,8 +304,8 @@ def _target(params: dict[str, Any]) -> tuple[str, str] | None:
 
 
 def _route_path(conn: HTTPConnection) -> str:
-    """The route's path template without converters (``{doc_id:path}`` → ``{doc_id}``). Routes carry
-    HTTP routes carry their path within their mount: the include prefix is not on it."""
+    """The route's path template without converters (``{doc_id:path}`` → ``{doc_id}``). HTTP routes
+    carry their path within their mount: the include prefix is not on it."""
     return re.sub(r"\{(\w+):[^}]+\}", r"{\1}", getattr(conn.scope.get("route"), "path", ""))
 
 
@@ -357,7 +357,8 @@ async def authorize(conn: HTTPConnection) -> None:
             client=client,
         )
         raise _refuse(conn, 403, f"the {principal.role} role may not use {method} {path}")
-    if principal.via == "session" and method in _UNSAFE and not _same_origin(conn):
+    # A cookie rides along on writes and WebSocket upgrades from any site: only this one's count.
+    if principal.via == "session" and (method in _UNSAFE or method == "WS") and not _same_origin(conn):
         raise _refuse(conn, 403, "a cross-site request with the session cookie is refused")
     if "call_id" in params and not await run_in_threadpool(call_visible, rt, principal, params["call_id"]):
         raise _refuse(conn, 404, f"no call with id '{params['call_id']}'")

@@ -168,6 +168,16 @@ def test_web_login_session_cookie_and_logout(app_and_tokens) -> None:
     assert (
         anonymous.post("/api/qa/sample", json={}, headers={"Origin": "http://testserver"}).status_code == 200
     )
+    # The same for the live WebSocket: another site's page cannot ride on the cookie.
+    from starlette.websockets import WebSocketDisconnect
+
+    with (
+        pytest.raises(WebSocketDisconnect),
+        anonymous.websocket_connect("/api/assist/ws", headers={"Origin": "https://evil.example"}) as ws,
+    ):
+        ws.receive_json()
+    with anonymous.websocket_connect("/api/assist/ws", headers={"Origin": "http://testserver"}) as ws:
+        assert ws.receive_json()["type"] == "ready"
     # No open redirect after login.
     away = anonymous.post(
         "/login",
