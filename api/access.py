@@ -157,45 +157,47 @@ def current(conn: HTTPConnection) -> Principal:
     return principal
 
 
+def _owners(rt: Runtime, call_ids: list[str]) -> dict[str, Any]:
+    """Each existing call's agent id and team."""
+    with rt.db.engine.connect() as db:
+        rows = db.execute(
+            text(
+                "SELECT id, agent_id, coalesce(extra->>'team', labels->>'team') AS team FROM calls "
+                "WHERE id = ANY(:ids)"
+            ),
+            {"ids": call_ids},
+        ).all()
+    return {r.id: r for r in rows}
+
+
+def _sees(principal: Principal, owner: Any) -> bool:
+    """Whether a restricted caller (an agent, or staff of some teams) may see this call."""
+    if principal.role == "agent":
+        return bool(principal.agent_id) and owner.agent_id == principal.agent_id
+    return owner.team in principal.teams
+
+
+def _unrestricted(principal: Principal) -> bool:
+    return principal.role == "admin" or principal.all_teams
+
+
 def call_visible(rt: Runtime, principal: Principal, call_id: str) -> bool:
     """Whether the call is in the caller's scope (True for a call that does not exist: the route
     answers 404 for it as for a hidden one)."""
-    if principal.role == "admin" or principal.all_teams or "\x00" in call_id:
+    if _unrestricted(principal) or "\x00" in call_id:
         return True  # (no id holds a NUL: the route refuses it)
-    with rt.db.engine.connect() as db:
-        row = db.execute(
-            text(
-                "SELECT agent_id, coalesce(extra->>'team', labels->>'team') AS team FROM calls WHERE id = :id"
-            ),
-            {"id": call_id},
-        ).one_or_none()
-    if row is None:
-        return True
-    if principal.role == "agent":
-        return bool(principal.agent_id) and row.agent_id == principal.agent_id
-    return row.team in principal.teams
+    owner = _owners(rt, [call_id]).get(call_id)
+    return owner is None or _sees(principal, owner)
 
 
 def in_scope(conn: HTTPConnection, rows: list[Any]) -> list[Any]:
     """The rows (each with a ``call_id``) whose calls are in the caller's scope. For lists whose
     service has no team filter; a page may then hold fewer rows than its limit."""
     principal = current(conn)
-    if principal.role != "agent" and scope_teams(principal) is None:
+    if _unrestricted(principal):
         return rows
-    ids = sorted({r.call_id for r in rows})
-    with _rt(conn).db.engine.connect() as db:
-        found = db.execute(
-            text(
-                "SELECT id, agent_id, coalesce(extra->>'team', labels->>'team') AS team FROM calls "
-                "WHERE id = ANY(:ids)"
-            ),
-            {"ids": ids},
-        ).all()
-    if principal.role == "agent":
-        visible = {r.id for r in found if principal.agent_id and r.agent_id == principal.agent_id}
-    else:
-        visible = {r.id for r in found if r.team in principal.teams}
-    return [r for r in rows if r.call_id in visible]
+    owners = _owners(_rt(conn), sorted({r.call_id for r in rows}))
+    return [r for r in rows if r.call_id in owners and _sees(principal, owners[r.call_id])]
 
 
 def scope_agent(principal: Principal, asked: str | None) -> str | None:

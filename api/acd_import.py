@@ -7,8 +7,6 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import text
-
 from api import store_analytics
 from api.runtime import Runtime
 from common.errors import InvalidInput
@@ -36,14 +34,8 @@ def import_acd_data(rt: Runtime, name: str, data: bytes) -> AcdImport:
     records = parse_acd_csv(io.StringIO(content, newline=""), name)
     with rt.db.engine.begin() as conn:
         new, replaced = store_analytics.save_acd_records(conn, records, name)
-        linked = conn.execute(
-            text(
-                "UPDATE call_facts f SET handle_s = a.handle_s FROM acd_records a "
-                "WHERE a.call_id = f.call_id AND a.handle_s IS NOT NULL AND a.call_id = ANY(:ids)"
-            ),
-            {"ids": [r.call_id for r in records if r.call_id]},
-        ).rowcount
-    return AcdImport(name, len(records), new, replaced, int(linked or 0))
+        linked = store_analytics.link_acd_handle_times(conn, [r.call_id for r in records if r.call_id])
+    return AcdImport(name, len(records), new, replaced, linked)
 
 
 def import_acd_file(rt: Runtime, path: Path) -> AcdImport:

@@ -204,13 +204,7 @@ def store_history(
         }
         acd = [r for r in history.acd if r.contact_id not in stored]
         _copy(conn, "acd_records", [{**asdict(r), "source": source} for r in acd])
-        # The ACD's handle time (talk + hold + wrap-up) where a record names the call.
-        conn.execute(
-            text(
-                "UPDATE call_facts f SET handle_s = a.handle_s FROM acd_records a "
-                "WHERE a.call_id = f.call_id AND a.handle_s IS NOT NULL AND f.generated"
-            )
-        )
+        store_analytics.link_acd_handle_times(conn, [r.call_id for r in acd if r.call_id])
     analytics_facts.remeasure_all_repeats(rt)
     topics = analytics_facts.recluster_topics(rt)
     return HistoryReport(len(fresh), len(existing), len(acd), topics)

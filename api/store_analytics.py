@@ -35,6 +35,7 @@ __all__ = [
     "history_records",
     "iter_fact_ids",
     "latest_call_time",
+    "link_acd_handle_times",
     "load_topics",
     "reasons_for_clustering",
     "replace_topics",
@@ -217,8 +218,10 @@ def _json(value: Any) -> str:
 
 
 def vector_text(v: np.ndarray | None) -> str | None:
-    """pgvector's text form (None stays NULL)."""
-    return None if v is None else "[" + ",".join(f"{float(x):.6g}" for x in v) + "]"
+    """pgvector's text form, as the knowledge index writes it (None stays NULL)."""
+    from knowledge import vector_literal
+
+    return None if v is None else vector_literal(v)
 
 
 def save_reason(
@@ -407,6 +410,19 @@ def replace_topics(
 
 
 # ----------------------------------------------------------------------------------------- ACD
+
+
+def link_acd_handle_times(conn: Connection, call_ids: Sequence[str]) -> int:
+    """These calls' handle time becomes the ACD's (talk + hold + wrap-up) where a record names them;
+    returns how many fact rows changed."""
+    result = conn.execute(
+        text(
+            "UPDATE call_facts f SET handle_s = a.handle_s FROM acd_records a "
+            "WHERE a.call_id = f.call_id AND a.handle_s IS NOT NULL AND a.call_id = ANY(:ids)"
+        ),
+        {"ids": list(call_ids)},
+    )
+    return int(result.rowcount or 0)
 
 
 def save_acd_records(conn: Connection, records: Sequence[AcdRecord], source: str) -> tuple[int, int]:

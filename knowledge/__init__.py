@@ -26,6 +26,7 @@ from knowledge.index import (
     KnowledgeIndex,
     StoredDocument,
     validate_kb_name,
+    vector_literal,
 )
 from knowledge.loaders import LoadOptions, LoadResult, load_file, load_folder
 from knowledge.search import Searcher, SearchHit, SearchMode, SearchOptions, SearchResult
@@ -68,4 +69,5 @@ __all__ = [
     "sentence_spans",
     "split_sentences",
     "validate_kb_name",
+    "vector_literal",
 ]
