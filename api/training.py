@@ -8,6 +8,7 @@ leaves those out; a team's own file trains on all of it.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ from common.errors import InvalidInput
 if TYPE_CHECKING:
     from evals.inputs import EvalData
     from qa_models import ModelInfo
+    from qa_models.finetune import FineTuneOptions
     from qa_models.heads import Encoder
 
 __all__ = ["TrainingData", "read_training_data", "train_contact_type", "train_repeat_call", "train_sentiment"]
@@ -133,13 +135,23 @@ def train_contact_type(
 
 
 def train_sentiment(
-    encoder: Encoder, *, out: Path, data: str, name: str = "sentiment"
+    encoder: Encoder | None,
+    *,
+    out: Path,
+    data: str,
+    name: str = "sentiment",
+    fine_tune: FineTuneOptions | None = None,
+    progress: Callable[[int, int, float], None] | None = None,
 ) -> tuple[ModelInfo, str]:
+    """``fine_tune``: fine-tune the encoder as well (then ``encoder`` only says where its export is
+    cached)."""
     from qa_models import train_sentiment as fit
 
     td = read_training_data(data, task="sentiment", label_key="sentiment", speaker="customer")
     note = f"{td.source}: {td.note}"
-    model = fit(encoder, td.texts, td.labels, name=name, trained_on=note)
+    model = fit(
+        encoder, td.texts, td.labels, name=name, trained_on=note, fine_tune=fine_tune, progress=progress
+    )
     model.save(out)
     return model.info, note
 

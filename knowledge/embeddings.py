@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
@@ -104,6 +104,7 @@ class TorchEmbedder:
         self._model.max_seq_length = options.max_tokens
         self.dim = _dimension(model_dir)
         self.name = f"{options.model}/torch"
+        self.cache_dir = options.cache_dir
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         if not texts:
@@ -114,8 +115,9 @@ class TorchEmbedder:
         return np.asarray(out, dtype=np.float32)
 
 
-def _export_onnx(model_dir: Path, target: Path, *, quantize: bool) -> None:
-    """Export the encoder with mean pooling and normalisation in the graph, then quantise."""
+def _export_onnx(model_dir: Path, target: Path, *, quantize: bool, loaded: Any = None) -> None:
+    """Export the encoder with mean pooling and normalisation in the graph, then quantise.
+    ``loaded``: a torch encoder to export instead of the folder's (e.g. one with merged adapters)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
     from transformers import AutoModel
@@ -133,7 +135,7 @@ def _export_onnx(model_dir: Path, target: Path, *, quantize: bool) -> None:
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             return torch.nn.functional.normalize(pooled, dim=-1)
 
-    encoder = AutoModel.from_pretrained(str(model_dir)).eval()
+    encoder = (loaded if loaded is not None else AutoModel.from_pretrained(str(model_dir))).eval()
     sample = torch.ones((1, 8), dtype=torch.long)
     target.parent.mkdir(parents=True, exist_ok=True)
     # Write under a temporary name and rename: two processes may export at once.
@@ -166,9 +168,15 @@ def _export_onnx(model_dir: Path, target: Path, *, quantize: bool) -> None:
 
 
 class OnnxEmbedder:
-    """The model exported to ONNX (int8 weights by default), run by ONNX Runtime."""
+    """The model exported to ONNX (int8 weights by default), run by ONNX Runtime.
 
-    def __init__(self, options: EmbedderOptions) -> None:
+    ``variant`` and ``load``: export the encoder ``load()`` returns (the model's architecture and
+    tokenizer, other weights: a fine-tuned copy) instead of the folder's, cached as its own file;
+    ``variant`` names it and must change when the weights do."""
+
+    def __init__(
+        self, options: EmbedderOptions, *, variant: str = "", load: Callable[[], Any] | None = None
+    ) -> None:
         import logging
 
         import onnxruntime as ort
@@ -177,13 +185,15 @@ class OnnxEmbedder:
         self._options = options
         model_dir = _model_dir(options.model)
         self.dim = _dimension(model_dir)
-        self.name = f"{options.model}/{options.backend}"
+        self.name = f"{options.model}{variant}/{options.backend}"
+        self.cache_dir = options.cache_dir
         cache = (options.cache_dir or Path("~/.cache/callscope/models")).expanduser()
         stem = Path(options.model).name if options.model != BUNDLED_EMBEDDING_MODEL else options.model
-        target = cache / f"{stem}-{options.backend}.onnx"
+        target = cache / f"{stem}{variant}-{options.backend}.onnx"
         if not target.is_file():
-            logging.getLogger(__name__).info("exporting %s to %s (once)", model_dir, target)
-            _export_onnx(model_dir, target, quantize=options.backend == "onnx-int8")
+            logging.getLogger(__name__).info("exporting %s%s to %s (once)", model_dir, variant, target)
+            loaded = load() if load is not None else None
+            _export_onnx(model_dir, target, quantize=options.backend == "onnx-int8", loaded=loaded)
         so = ort.SessionOptions()
         if options.threads:
             so.intra_op_num_threads = options.threads

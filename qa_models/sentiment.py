@@ -11,8 +11,11 @@ is a weighted mean: short fillers ("ok", "yeah") weigh little, longer turns more
 turns more than flat ones, so one angry outburst among polite routine still shows. ``start`` and
 ``end`` are the same mean over the first and last third of the customer's turns.
 
-The shipped default (``models/sentiment``) is trained by ``scripts/train_default_sentiment.py`` on
-TweetEval; ``train_sentiment`` trains one on a team's own labels.
+A model may instead carry its own encoder: the bundled one fine-tuned for sentiment with low-rank
+adapters (``qa_models.finetune``), with the head trained alongside it on the embedding alone. The
+shipped default (``models/sentiment``) is such a model, trained by
+``scripts/train_default_sentiment.py`` on TweetEval; ``train_sentiment`` trains either kind on a team's
+own labels (the head alone takes seconds, fine-tuning minutes per thousand texts on a laptop CPU).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import functools
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +33,7 @@ import numpy as np
 
 from asr import customer_turn_indices
 from common.errors import ConfigError, InvalidInput
+from qa_models.finetune import Adapter, FineTuneOptions, fine_tune_encoder, tuned_encoder
 from qa_models.heads import Encoder, LinearHead, ModelInfo, fit_linear_head, read_model, write_model
 
 if TYPE_CHECKING:
@@ -298,10 +302,17 @@ def aggregate_call_sentiment(
 
 
 class SentimentClassifier:
-    """A trained sentiment head with the encoder it was trained on; satisfies evals' ``SentimentModel``."""
+    """A trained sentiment head with the encoder it was trained on; satisfies evals' ``SentimentModel``.
+    ``adapter``: set when the model fine-tuned its own encoder (then ``encoder`` is that tuned encoder,
+    and embeddings computed by the shared encoder cannot be reused)."""
 
     def __init__(
-        self, encoder: Encoder, head: LinearHead, info: ModelInfo, options: SentimentOptions
+        self,
+        encoder: Encoder,
+        head: LinearHead,
+        info: ModelInfo,
+        options: SentimentOptions,
+        adapter: Adapter | None = None,
     ) -> None:
         # The backend may differ (int8 ONNX, float ONNX, torch: near-identical vectors), the model not.
         if info.encoder and info.encoder.split("/")[0] != encoder.name.split("/")[0]:
@@ -313,6 +324,7 @@ class SentimentClassifier:
         self.head = head
         self.info = info
         self.options = options
+        self.adapter = adapter
         self.name = info.name
 
     def score(self, texts: Sequence[str]) -> list[TurnSentiment]:
@@ -340,31 +352,57 @@ class SentimentClassifier:
 
     def call_sentiment(self, turns: Sequence[Turn], *, vectors: np.ndarray | None = None) -> CallSentiment:
         """The customer's sentiment over a call. ``vectors``: embeddings of all ``turns``, in order,
-        when they were computed already; otherwise only the customer's turns are embedded."""
+        when they were computed already by the shared encoder (a fine-tuned model embeds the customer's
+        turns itself); otherwise only the customer's turns are embedded."""
+        if vectors is None or self.adapter is not None:
+            return self.call_sentiments([turns])[0]
         idx = customer_turn_indices(turns)
-        texts = [turns[i].text for i in idx]
-        if vectors is not None:
-            vectors = _check_vectors([t.text for t in turns], vectors, self.encoder.dim)
-            picked = self.score_embedded(texts, vectors[idx])
-        else:
-            picked = self.score(texts)
-        scores: list[TurnSentiment | None] = [None] * len(turns)
-        for i, s in zip(idx, picked, strict=True):
-            scores[i] = s
-        return aggregate_call_sentiment(turns, scores, self.options)
+        vectors = _check_vectors([t.text for t in turns], vectors, self.encoder.dim)
+        picked = self.score_embedded([turns[i].text for i in idx], vectors[idx])
+        return aggregate_call_sentiment(turns, _spread(len(turns), idx, picked), self.options)
+
+    def call_sentiments(self, calls: Sequence[Sequence[Turn]]) -> list[CallSentiment]:
+        """``call_sentiment`` of several calls, their customer turns scored in one batch (a text said
+        in several calls, "okay" say, is scored once)."""
+        where = [customer_turn_indices(turns) for turns in calls]
+        unique = list(
+            dict.fromkeys(turns[i].text for turns, idx in zip(calls, where, strict=True) for i in idx)
+        )
+        scored = dict(zip(unique, self.score(unique), strict=True))
+        return [
+            aggregate_call_sentiment(
+                turns, _spread(len(turns), idx, [scored[turns[i].text] for i in idx]), self.options
+            )
+            for turns, idx in zip(calls, where, strict=True)
+        ]
 
     def save(self, folder: str | Path) -> Path:
         self.info.settings = self.options.to_settings()
-        return write_model(folder, self.info, self.head.arrays())
+        arrays = self.head.arrays()
+        if self.adapter is not None:
+            self.info.settings["fine_tune"] = self.adapter.options.to_settings()
+            arrays.update(self.adapter.save_arrays())
+        return write_model(folder, self.info, arrays)
 
     @classmethod
-    def load(cls, folder: str | Path, encoder: Encoder) -> SentimentClassifier:
+    def load(
+        cls, folder: str | Path, encoder: Encoder | None, *, cache_dir: Path | None = None
+    ) -> SentimentClassifier:
+        """``encoder``: the shared encoder a head-only model was trained on. A fine-tuned model brings
+        its own, exported under ``cache_dir`` (default: where ``encoder`` keeps its export)."""
         info, arrays = read_model(folder, KIND)
         try:
             head = LinearHead.from_arrays(arrays)
         except KeyError as exc:
             raise ConfigError(f"{folder}: weights.npz lacks {exc}; retrain the sentiment model") from exc
         options = SentimentOptions.from_settings(info.settings)
+        if "fine_tune" in info.settings:
+            adapter = Adapter.from_arrays(
+                arrays, head, FineTuneOptions.from_settings(info.settings["fine_tune"])
+            )
+            return cls(_tuned(adapter, cache_dir or _cache_dir(encoder)), head, info, options, adapter)
+        if encoder is None:
+            raise ConfigError(f"{folder}: this sentiment model needs the encoder it was trained on")
         expected = encoder.dim + 4 * ("vader" in options.features) + 6 * ("cues" in options.features)
         if head.weights.shape[1] != expected:
             raise ConfigError(
@@ -375,6 +413,21 @@ class SentimentClassifier:
 
 
 # ----------------------------------------------------------------------------------- training
+
+
+def _spread(n: int, idx: Sequence[int], picked: Sequence[TurnSentiment]) -> list[TurnSentiment | None]:
+    scores: list[TurnSentiment | None] = [None] * n
+    for i, score in zip(idx, picked, strict=True):
+        scores[i] = score
+    return scores
+
+
+def _cache_dir(encoder: Encoder | None) -> Path | None:
+    return getattr(encoder, "cache_dir", None)  # the embedders' export folder, when they have one
+
+
+def _tuned(adapter: Adapter, cache_dir: Path | None) -> Encoder:
+    return tuned_encoder(adapter, tag=KIND, cache_dir=cache_dir)
 
 
 def _check_training(texts: Sequence[str], labels: Sequence[str]) -> None:
@@ -419,7 +472,7 @@ def cross_validate_sentiment(
 
 
 def train_sentiment(
-    encoder: Encoder,
+    encoder: Encoder | None,
     texts: Sequence[str],
     labels: Sequence[str],
     options: SentimentOptions | None = None,
@@ -427,12 +480,34 @@ def train_sentiment(
     name: str = "sentiment",
     trained_on: str = "",
     vectors: np.ndarray | None = None,
+    fine_tune: FineTuneOptions | None = None,
+    progress: Callable[[int, int, float], None] | None = None,
 ) -> SentimentClassifier:
     """Train a sentiment head on labelled texts (negative | neutral | positive). ``info.metrics`` holds
-    the cross-validated macro-F1 on these texts. ``vectors``: their embeddings, if computed already."""
+    the cross-validated macro-F1 on these texts. ``vectors``: their embeddings, if computed already.
+
+    With ``fine_tune`` the encoder is fine-tuned along with a head on the embedding alone (lexical
+    feature groups and cross-validation are skipped: k extra fine-tunings would cost k times the
+    minutes); ``progress(step, steps, loss)`` follows it, and ``encoder`` (optional) only says where
+    the tuned encoder's ONNX export is cached."""
     options = options or SentimentOptions()
     texts, labels = list(texts), [str(label) for label in labels]
     _check_training(texts, labels)
+    if fine_tune is not None:
+        adapter = fine_tune_encoder(texts, labels, fine_tune, progress=progress)
+        options.features = ()
+        tuned = _tuned(adapter, _cache_dir(encoder))
+        info = ModelInfo(
+            kind=KIND,
+            name=name,
+            encoder=tuned.name,
+            trained_on=trained_on,
+            settings=options.to_settings(),
+            metrics={"n_train": len(texts), "class_counts": dict(sorted(Counter(labels).items()))},
+        )
+        return SentimentClassifier(tuned, adapter.head, info, options, adapter)
+    if encoder is None:
+        raise ConfigError("a sentiment head needs an encoder (or fine-tuning, which brings its own)")
     vectors = encoder.embed(texts) if vectors is None else vectors
     vectors = _check_vectors(texts, vectors, encoder.dim)
     metrics: dict[str, Any] = {"n_train": len(texts), "class_counts": dict(sorted(Counter(labels).items()))}
@@ -451,6 +526,17 @@ def train_sentiment(
     return SentimentClassifier(encoder, head, info, options)
 
 
-def load_default_sentiment(encoder: Encoder) -> SentimentClassifier:
-    """The shipped sentiment model (trained on TweetEval by ``scripts/train_default_sentiment.py``)."""
-    return SentimentClassifier.load(DEFAULT_SENTIMENT_MODEL, encoder)
+@functools.cache
+def _default_tuned(cache_dir: Path | None) -> SentimentClassifier | None:
+    info, _ = read_model(DEFAULT_SENTIMENT_MODEL, KIND)
+    if "fine_tune" not in info.settings:
+        return None
+    return SentimentClassifier.load(DEFAULT_SENTIMENT_MODEL, None, cache_dir=cache_dir)
+
+
+def load_default_sentiment(encoder: Encoder | None) -> SentimentClassifier:
+    """The shipped sentiment model (trained on TweetEval by ``scripts/train_default_sentiment.py``).
+    A fine-tuned default is loaded once per process and export folder (it carries its own 90 MB
+    encoder, exported next to ``encoder``'s)."""
+    tuned = _default_tuned(_cache_dir(encoder))
+    return tuned or SentimentClassifier.load(DEFAULT_SENTIMENT_MODEL, encoder)

@@ -129,7 +129,10 @@ class CallTagger:
 
     def tag_many(self, calls: Sequence[TagInput]) -> list[CallTags]:
         reasons = [reason_sentences(c.turns, self.contact_type.options) for c in calls]
-        customer = [customer_turn_indices(c.turns) for c in calls]
+        # A fine-tuned sentiment model embeds the customer's turns with its own encoder, all calls'
+        # at once; a head-only one reuses the shared embeddings.
+        own = self.sentiment.adapter is not None
+        customer = [[] if own else customer_turn_indices(c.turns) for c in calls]
         texts: dict[str, int] = {}
         for c, sentences, idx in zip(calls, reasons, customer, strict=True):
             for _, s in sentences:
@@ -137,16 +140,20 @@ class CallTagger:
             for i in idx:
                 texts.setdefault(c.turns[i].text.strip(), len(texts))
         vectors = self.encoder.embed(list(texts)) if texts else np.zeros((0, self.encoder.dim), np.float32)
+        tuned = self.sentiment.call_sentiments([c.turns for c in calls]) if own else []
         out = []
-        for c, sentences, idx in zip(calls, reasons, customer, strict=True):
+        for n, (c, sentences, idx) in enumerate(zip(calls, reasons, customer, strict=True)):
             probs = self.contact_type.probabilities(
                 [s for _, s in sentences], vectors[[texts[s] for _, s in sentences]]
             )
             ctype = self.contact_type.call_from(sentences, probs)
-            turn_vectors = np.zeros((len(c.turns), self.encoder.dim), dtype=np.float32)
-            for i in idx:
-                turn_vectors[i] = vectors[texts[c.turns[i].text.strip()]]
-            sentiment = self.sentiment.call_sentiment(c.turns, vectors=turn_vectors)
+            if own:
+                sentiment = tuned[n]
+            else:
+                turn_vectors = np.zeros((len(c.turns), self.encoder.dim), dtype=np.float32)
+                for i in idx:
+                    turn_vectors[i] = vectors[texts[c.turns[i].text.strip()]]
+                sentiment = self.sentiment.call_sentiment(c.turns, vectors=turn_vectors)
             record = CallRecord(
                 call_id=c.call_id,
                 customer_id=c.customer_id,

@@ -1,8 +1,11 @@
 """Train the shipped sentiment model (``qa_models/models/sentiment``), then measure it next to VADER.
 
-Training reads only TweetEval's ``test_*`` files (the ``train`` split of ``evals``' loader). The
-feature groups, C and class balancing are chosen by 5-fold cross-validated macro-F1 inside that part;
-nothing held out is looked at until the model is written. Then, for measuring only:
+Training reads only TweetEval's ``test_*`` files (the ``train`` split of ``evals``' loader). By default
+the encoder is fine-tuned with low-rank adapters (``qa_models.finetune``, fixed ``FineTuneOptions``
+with balanced class weights) on 90 % of them; the other 10 % (``--dev-share``) give a development
+figure. ``--head-only`` trains a head on the frozen embeddings instead, its feature groups, C and
+class balancing chosen by 5-fold cross-validated macro-F1 inside that part. Nothing held out is
+looked at until the model is written. Then, for measuring only:
 
 - TweetEval ``val_*``: macro-F1 and accuracy, model and VADER;
 - VADER's ground truth (all test): Spearman correlation with the mean human rating;
@@ -10,7 +13,8 @@ nothing held out is looked at until the model is written. Then, for measuring on
   dialogues (ids ending in 0 or 1). The call aggregation (overall polarity or most negative turn) is
   chosen by the model's AUC on the other dialogues.
 
-    .venv/bin/python scripts/train_default_sentiment.py [--out DIR] [--no-search] [--cache DIR]
+    .venv/bin/python scripts/train_default_sentiment.py [--out DIR] [--head-only [--no-search]]
+                                                        [--dev-share 0.1] [--cache DIR]
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from evals.baselines import VaderSentiment
 from evals.datasets import load_dataset
 from evals.types import LabeledCalls, Utterances
 from knowledge import EmbedderOptions, get_embedder
+from qa_models.finetune import FineTuneOptions
 from qa_models.heads import Encoder
 from qa_models.sentiment import (
     DEFAULT_SENTIMENT_MODEL,
@@ -117,7 +122,18 @@ def _star_scores(
     return out
 
 
-def measure(model: SentimentClassifier, encoder: Encoder, cache: Path | None) -> None:
+def _score(
+    model: SentimentClassifier, texts: list[str], cache: Path | None, what: str
+) -> list[TurnSentiment]:
+    if model.adapter is not None:
+        t0 = time.perf_counter()
+        scores = model.score(texts)
+        print(f"  scored {len(texts):,} {what} texts in {time.perf_counter() - t0:.0f} s", flush=True)
+        return scores
+    return model.score_embedded(texts, _embed(model.encoder, texts, cache, what))
+
+
+def measure(model: SentimentClassifier, cache: Path | None) -> None:
     from scipy.stats import spearmanr
     from sklearn.metrics import roc_auc_score
 
@@ -127,7 +143,7 @@ def measure(model: SentimentClassifier, encoder: Encoder, cache: Path | None) ->
     assert isinstance(tweets, Utterances)
     val = tweets.splits["val"]
     texts, gold = [u.text for u in val], [u.label for u in val]
-    ours = model.score_embedded(texts, _embed(encoder, texts, cache, "tweeteval-val"))
+    ours = _score(model, texts, cache, "tweeteval-val")
     f1, acc = _macro_f1(gold, [s.label for s in ours])
     vf1, vacc = _macro_f1(gold, [s.label for s in vader.score(texts)])
     print(
@@ -139,7 +155,7 @@ def measure(model: SentimentClassifier, encoder: Encoder, cache: Path | None) ->
     assert isinstance(graded, list)
     texts = [g.text for g in graded]
     human = [g.score for g in graded]
-    ours = model.score_embedded(texts, _embed(encoder, texts, cache, "vader-groundtruth"))
+    ours = _score(model, texts, cache, "vader-groundtruth")
     rho = spearmanr(human, [s.polarity for s in ours]).statistic
     vrho = spearmanr(human, [s.polarity for s in vader.score(texts)]).statistic
     print(
@@ -153,7 +169,7 @@ def measure(model: SentimentClassifier, encoder: Encoder, cache: Path | None) ->
     where = [(n, i) for n in labelled for i, t in enumerate(star.calls[n].turns) if t.speaker == "customer"]
     where = [(n, i) for n, i in where if star.calls[n].turns[i].text.strip()]
     texts = [star.calls[n].turns[i].text for n, i in where]
-    ours = model.score_embedded(texts, _embed(encoder, texts, cache, "star-customer"))
+    ours = _score(model, texts, cache, "star-customer")
     theirs = [TurnSentiment(s.label, s.polarity) for s in vader.score(texts)]
     by_model, by_vader = dict(zip(where, ours, strict=True)), dict(zip(where, theirs, strict=True))
     dev = [n for n in labelled if star.calls[n].call_id not in star.test_ids]
@@ -188,33 +204,73 @@ def main(argv: Sequence[str] | None = None) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_SENTIMENT_MODEL, help="model folder to write")
-    parser.add_argument("--no-search", action="store_true", help="skip the CV search; use SentimentOptions()")
+    parser.add_argument(
+        "--head-only", action="store_true", help="a head on frozen embeddings, no fine-tuning"
+    )
+    parser.add_argument("--no-search", action="store_true", help="--head-only: skip the CV search")
+    parser.add_argument(
+        "--dev-share", type=float, default=0.1, help="fine-tuning: share held out for a dev figure"
+    )
     parser.add_argument("--no-measure", action="store_true", help="train and write only")
     parser.add_argument("--cache", type=Path, default=None, help="keep embeddings here between runs")
     parser.add_argument("--model-cache", type=Path, default=None, help="EmbedderOptions.cache_dir")
     args = parser.parse_args(argv)
 
-    encoder = get_embedder(EmbedderOptions(cache_dir=args.model_cache))
     tweets = load_dataset("tweeteval")
     assert isinstance(tweets, Utterances) and tweets.train_splits == ("train",)
     train = tweets.splits["train"]  # the 12,284 tweets of test_*; val_* is held out
     texts, labels = [u.text for u in train], [u.label for u in train]
-    vectors = _embed(encoder, texts, args.cache, "tweeteval-train")
-    options = SentimentOptions() if args.no_search else choose_options(texts, labels, vectors)
-    model = train_sentiment(
-        encoder,
-        texts,
-        labels,
-        options,
-        name="sentiment-tweeteval",
-        trained_on=f"tweeteval_sentiment test_* ({len(texts):,} tweets; val_* held out)",
-        vectors=vectors,
-    )
+    if args.head_only:
+        encoder = get_embedder(EmbedderOptions(cache_dir=args.model_cache))
+        vectors = _embed(encoder, texts, args.cache, "tweeteval-train")
+        options = SentimentOptions() if args.no_search else choose_options(texts, labels, vectors)
+        model = train_sentiment(
+            encoder,
+            texts,
+            labels,
+            options,
+            name="sentiment-tweeteval",
+            trained_on=f"tweeteval_sentiment test_* ({len(texts):,} tweets; val_* held out)",
+            vectors=vectors,
+        )
+    else:
+        model = fine_tune(texts, labels, args.dev_share)
     folder = model.save(args.out)
     size = sum(p.stat().st_size for p in folder.iterdir())
-    print(f"wrote {folder} ({size / 1024:.0f} KB); training CV: {model.info.metrics}")
+    print(f"wrote {folder} ({size / 1024:.0f} KB); training figures: {model.info.metrics}")
     if not args.no_measure:
-        measure(model, encoder, args.cache)
+        measure(model, args.cache)
+
+
+def fine_tune(texts: list[str], labels: list[str], dev_share: float) -> SentimentClassifier:
+    order = np.random.default_rng(0).permutation(len(texts))
+    n_dev = int(len(texts) * dev_share)
+    dev, fit = order[:n_dev], order[n_dev:]
+    options = FineTuneOptions()
+    started = time.perf_counter()
+
+    def progress(step: int, steps: int, loss: float) -> None:
+        if step % 100 == 0 or step == steps:
+            print(
+                f"  step {step}/{steps} loss {loss:.3f} ({time.perf_counter() - started:.0f} s)", flush=True
+            )
+
+    print(f"fine-tuning on {len(fit):,} tweets of test_* ({n_dev:,} kept for a dev figure): {options}")
+    model = train_sentiment(
+        None,  # the model brings its own (tuned) encoder
+        [texts[i] for i in fit],
+        [labels[i] for i in fit],
+        name="sentiment-tweeteval",
+        trained_on=f"tweeteval_sentiment test_* ({len(fit):,} of 12,284 tweets; val_* held out)",
+        fine_tune=options,
+        progress=progress,
+    )
+    if n_dev:
+        f1, acc = _macro_f1([labels[i] for i in dev], [s.label for s in model.score([texts[i] for i in dev])])
+        model.info.metrics.update(
+            {"n_dev": n_dev, "dev_macro_f1": round(f1, 4), "dev_accuracy": round(acc, 4)}
+        )
+    return model
 
 
 if __name__ == "__main__":

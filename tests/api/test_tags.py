@@ -130,6 +130,10 @@ def test_train_commands_and_a_trained_model_in_use(
     s_out = tmp_path / "sent"
     result = runner.invoke(app, ["train", "sentiment", "--data", str(sentiment_csv), "--out", str(s_out)])
     assert result.exit_code == 0, result.output
+    args = ["train", "sentiment", "--data", str(sentiment_csv), "--out", str(tmp_path / "tuned")]
+    tuned = runner.invoke(app, [*args, "--fine-tune", "--epochs", "1"])
+    assert tuned.exit_code == 0, tuned.output
+    assert json.loads((tmp_path / "tuned" / "model.json").read_text())["settings"]["fine_tune"]["epochs"] == 1
 
     none = runner.invoke(app, ["train", "contact-type", "--out", str(tmp_path / "x")])
     assert none.exit_code != 0 and "--taxonomy" in none.output

@@ -14,6 +14,7 @@ import pytest
 
 from asr import Turn
 from common.errors import ConfigError, InvalidInput
+from qa_models.finetune import FineTuneOptions, tuned_encoder
 from qa_models.sentiment import (
     DEFAULT_SENTIMENT_MODEL,
     SentimentClassifier,
@@ -130,6 +131,60 @@ def test_load_rejects_wrong_folders_and_encoders(model: SentimentClassifier, tmp
     other.name = "another-model/onnx"
     with pytest.raises(ConfigError, match="trained on embeddings"):
         SentimentClassifier.load(folder, other)
+
+
+def test_fine_tuned_model_brings_its_own_encoder(tmp_path: Path, model_cache: Path) -> None:
+    """The real bundled encoder, fine-tuned for two epochs on the toy set: it learns it, saves only
+    the adapter (not the 90 MB encoder), loads back to the same scores (through the ONNX export,
+    cached next to the shared encoder's), and ignores vectors of the shared encoder."""
+    texts, labels = _data()
+    steps: list[int] = []
+    shared = HashedWords()
+    shared.cache_dir = model_cache  # type: ignore[attr-defined]
+    model = train_sentiment(
+        shared,
+        texts,
+        labels,
+        name="tuned",
+        fine_tune=FineTuneOptions(epochs=2, batch_size=16, learning_rate=2e-3),
+        progress=lambda step, total, loss: steps.append(step),
+    )
+    assert steps == list(range(1, 2 * 8 + 1))  # 120 texts in batches of 16, twice
+    assert model.adapter is not None and model.options.features == ()
+    assert model.encoder.name == "all-MiniLM-L6-v2+sentiment/onnx"
+    assert len(list(model_cache.glob("all-MiniLM-L6-v2+sentiment-*-onnx.onnx"))) == 1
+    predicted = [s.label for s in model.score(texts)]
+    assert sum(p == g for p, g in zip(predicted, labels, strict=True)) / len(texts) > 0.9
+
+    folder = model.save(tmp_path / "tuned")
+    assert (folder / "weights.npz").stat().st_size < 3_000_000
+    meta = json.loads((folder / "model.json").read_text())
+    assert meta["settings"]["fine_tune"]["rank"] == 8 and meta["encoder"] == model.encoder.name
+    loaded = SentimentClassifier.load(folder, shared)  # the same export; the shared encoder is not used
+    probe = ["the worst, I hate it", "brilliant and helpful", "my card number"]
+    for a, b in zip(model.score(probe), loaded.score(probe), strict=True):
+        assert a.label == b.label and a.polarity == pytest.approx(b.polarity, abs=1e-5)
+    torch_form = tuned_encoder(loaded.adapter, tag="sentiment", backend="torch")  # type: ignore[arg-type]
+    agree = np.einsum("ij,ij->i", torch_form.embed(probe), loaded.encoder.embed(probe))
+    assert agree.min() > 0.9999  # the same model, exported
+    turns = _call(("agent", "hello"), ("customer", "this is awful, I hate it"), ("customer", "my card"))
+    vectors = shared.embed([t.text for t in turns])
+    assert loaded.call_sentiment(turns, vectors=vectors).to_dict() == loaded.call_sentiment(turns).to_dict()
+    # Several calls in one batch: the same figures (up to float noise from padding).
+    for together, alone in zip(loaded.call_sentiments([turns, turns[:2]]), (turns, turns[:2]), strict=True):
+        single = loaded.call_sentiment(alone)
+        assert together.label == single.label and together.polarity == pytest.approx(
+            single.polarity, abs=1e-6
+        )
+        assert (together.most_negative or {}).get("turn") == (single.most_negative or {}).get("turn")
+
+    with np.load(folder / "weights.npz") as npz:
+        head_only = {k: npz[k] for k in npz.files if not k.startswith("adapter/")}
+    np.savez(folder / "weights.npz", **head_only)
+    with pytest.raises(ConfigError, match="no encoder adapter"):
+        SentimentClassifier.load(folder, None)
+    with pytest.raises(ConfigError, match="needs an encoder"):
+        train_sentiment(None, texts, labels)
 
 
 def test_training_errors(encoder: HashedWords) -> None:
