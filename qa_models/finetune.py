@@ -4,7 +4,7 @@ A head on frozen embeddings is cheap and good for topics, but the general-purpos
 little of what tone needs (sarcasm, negation, "great, another hour on hold"). Here every linear layer
 of the transformer gets a trainable low-rank update, ``W + (alpha / rank) · B·A`` (LoRA), its
 LayerNorms are trained too, and a linear head sits on the mean-pooled, L2-normalised output, all
-trained together with cross-entropy. Only the updates are stored (about 1.4 MB for MiniLM-L6 at rank
+trained together with cross-entropy. Only the updates are stored (about 1.3 MB for MiniLM-L6 at rank
 8, next to the 90 MB base that ships in its own package), and they are merged into the weights when
 loaded, so scoring costs what the plain encoder costs.
 
@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from common.errors import ConfigError, InvalidInput
-from knowledge.embeddings import BUNDLED_EMBEDDING_MODEL, Backend
+from knowledge.embeddings import BUNDLED_EMBEDDING_MODEL, Backend, model_folder
 from qa_models.heads import Encoder, LinearHead
 
 __all__ = ["Adapter", "FineTuneOptions", "TunedEncoder", "fine_tune_encoder", "tuned_encoder"]
@@ -113,12 +113,6 @@ def _module(root: Any, path: str) -> Any:
     return root
 
 
-def _base_dir(model: str) -> Path:
-    from knowledge.embeddings import _model_dir
-
-    return _model_dir(model)
-
-
 @functools.cache
 def _torch() -> Any:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -158,7 +152,7 @@ def fine_tune_encoder(
         torch.set_num_threads(opts.threads)
     torch.manual_seed(opts.seed)
     rng = np.random.default_rng(opts.seed)
-    base = _base_dir(model)
+    base = model_folder(model)
     tokenizer = AutoTokenizer.from_pretrained(str(base))
     encoder = AutoModel.from_pretrained(str(base))
     for p in encoder.parameters():
@@ -246,7 +240,7 @@ def _merged(adapter: Adapter, model: str) -> Any:
     torch = _torch()
     from transformers import AutoModel
 
-    encoder = AutoModel.from_pretrained(str(_base_dir(model)))
+    encoder = AutoModel.from_pretrained(str(model_folder(model)))
     scale = adapter.options.alpha / adapter.options.rank
     state = encoder.state_dict()
     merged: dict[str, Any] = {}
@@ -277,7 +271,7 @@ class TunedEncoder:
     def __init__(self, adapter: Adapter, *, model: str = BUNDLED_EMBEDDING_MODEL, tag: str = "tuned") -> None:
         from transformers import AutoTokenizer
 
-        self._tokenizer = AutoTokenizer.from_pretrained(str(_base_dir(model)))
+        self._tokenizer = AutoTokenizer.from_pretrained(str(model_folder(model)))
         self._encoder = _merged(adapter, model)
         self._max_tokens = adapter.options.max_tokens
         self._lock = threading.Lock()  # one forward at a time: torch already uses every core

@@ -77,6 +77,22 @@ def test_reindex_is_incremental(index: KnowledgeIndex, runtime: Runtime, tmp_pat
     assert hits.hits[0].doc_id == changed.id
 
 
+def test_a_first_big_load_builds_the_graph_once_and_vacuums(
+    index: KnowledgeIndex, runtime: Runtime, searcher: Searcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import knowledge.index
+
+    monkeypatch.setattr(knowledge.index, "_BULK", 5)  # the sample folder counts as big
+    report = index.add_folder(SAMPLE, "bulk")
+    assert report.chunks_embedded > 5 and report.hnsw_seconds > 0 and report.vacuum_seconds > 0
+    vacuumed = _rows(
+        runtime, "SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'kb_chunks'"
+    )
+    assert vacuumed == [(True,)]
+    result = searcher.search("bulk", "device insurance claim deductible", SearchOptions(k=3))
+    assert result.hits[0].source.endswith(".pdf")
+
+
 def test_a_broken_file_keeps_what_it_held(index: KnowledgeIndex, tmp_path: Path) -> None:
     folder = tmp_path / "kb"
     shutil.copytree(SAMPLE, folder)
