@@ -64,8 +64,9 @@ DEFAULT_SENTIMENT_MODEL = Path(__file__).resolve().parent / "models" / "sentimen
 @dataclass(slots=True)
 class SentimentOptions:
     """Settings of a sentiment model. The defaults of ``c``, ``features`` and ``balanced`` are the ones
-    5-fold cross-validation chose on TweetEval's training part for the shipped model (macro-F1 0.679;
-    the grid is in ``scripts/train_default_sentiment.py``).
+    5-fold cross-validation chose on TweetEval's training part for a head-only model (macro-F1 0.679;
+    the grid is in ``scripts/train_default_sentiment.py --head-only``). A fine-tuned model, as the
+    shipped one is, uses only the aggregation settings below.
 
     Attributes:
       c: Inverse L2 regularisation strength of the logistic-regression head.
