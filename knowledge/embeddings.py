@@ -33,7 +33,9 @@ __all__ = [
     "EmbedderOptions",
     "OnnxEmbedder",
     "TorchEmbedder",
+    "embed_by_length",
     "get_embedder",
+    "mean_pool",
     "model_folder",
 ]
 
@@ -117,6 +119,29 @@ class TorchEmbedder:
         return np.asarray(out, dtype=np.float32)
 
 
+def mean_pool(hidden: Any, attention_mask: Any) -> Any:
+    """The sentence vector of a transformer's output (torch): the mean over real tokens, L2-normalised,
+    as sentence-transformers pools all-MiniLM-L6-v2."""
+    import torch
+
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+    return torch.nn.functional.normalize(pooled, dim=-1)
+
+
+def embed_by_length(
+    texts: Sequence[str], dim: int, batch_size: int, run: Callable[[list[str]], np.ndarray]
+) -> Vectors:
+    """``run`` over batches of ``texts`` (an empty text as one space); batches of similar length pad
+    less, so the texts are sorted by length, embedded, and put back in their order."""
+    out = np.empty((len(texts), dim), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        out[idx] = run([texts[i] or " " for i in idx])
+    return out
+
+
 def _export_onnx(model_dir: Path, target: Path, *, quantize: bool, loaded: Any = None) -> None:
     """Export the encoder with mean pooling and normalisation in the graph, then quantise.
     ``loaded``: a torch encoder to export instead of the folder's (e.g. one with merged adapters)."""
@@ -133,9 +158,7 @@ def _export_onnx(model_dir: Path, target: Path, *, quantize: bool, loaded: Any =
             hidden = self.encoder(
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             ).last_hidden_state
-            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(pooled, dim=-1)
+            return mean_pool(hidden, attention_mask)
 
     encoder = (loaded if loaded is not None else AutoModel.from_pretrained(str(model_dir))).eval()
     sample = torch.ones((1, 8), dtype=torch.long)
@@ -211,23 +234,17 @@ class OnnxEmbedder:
         self._lock = threading.Lock()  # the Rust tokenizer's padding state is shared
 
     def embed(self, texts: Sequence[str]) -> Vectors:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        # Batches of similar length pad less: sort, embed, restore the order.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        size = self._options.batch_size
-        for start in range(0, len(order), size):
-            idx = order[start : start + size]
-            with self._lock:
-                encodings = self._tokenizer.encode_batch([texts[i] or " " for i in idx])
-            feed = {
-                "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
-                "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-                "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
-            }
-            out[idx] = self._session.run(None, feed)[0]
-        return out
+        return embed_by_length(texts, self.dim, self._options.batch_size, self._run)
+
+    def _run(self, batch: list[str]) -> np.ndarray:
+        with self._lock:
+            encodings = self._tokenizer.encode_batch(batch)
+        feed = {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+        }
+        return np.asarray(self._session.run(None, feed)[0])
 
 
 @functools.cache

@@ -20,15 +20,15 @@ import math
 import os
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from common.errors import ConfigError, InvalidInput
-from knowledge.embeddings import BUNDLED_EMBEDDING_MODEL, Backend, model_folder
-from qa_models.heads import Encoder, LinearHead
+from knowledge.embeddings import BUNDLED_EMBEDDING_MODEL, Backend, embed_by_length, mean_pool, model_folder
+from qa_models.heads import Encoder, LinearHead, known_settings
 
 __all__ = ["Adapter", "FineTuneOptions", "TunedEncoder", "fine_tune_encoder", "tuned_encoder"]
 
@@ -77,8 +77,7 @@ class FineTuneOptions:
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any]) -> FineTuneOptions:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in settings.items() if k in known})
+        return cls(**known_settings(cls, settings))
 
 
 @dataclass(slots=True)
@@ -121,10 +120,10 @@ def _torch() -> Any:
     return torch
 
 
-def _pool(torch: Any, hidden: Any, mask: Any) -> Any:
-    weights = mask.unsqueeze(-1).to(hidden.dtype)
-    pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
-    return torch.nn.functional.normalize(pooled, dim=-1)
+def _embed(encoder: Any, tokenizer: Any, batch: list[str], max_tokens: int) -> Any:
+    """Pooled sentence vectors of a batch, as torch tensors (with gradients when training)."""
+    tokens = tokenizer(batch, padding=True, truncation=True, max_length=max_tokens, return_tensors="pt")
+    return mean_pool(encoder(**tokens).last_hidden_state, tokens["attention_mask"])
 
 
 def fine_tune_encoder(
@@ -203,14 +202,7 @@ def fine_tune_encoder(
         order = rng.permutation(len(y))
         for start in range(0, len(order), opts.batch_size):
             batch = order[start : start + opts.batch_size]
-            tokens = tokenizer(
-                [texts[j] or " " for j in batch],
-                padding=True,
-                truncation=True,
-                max_length=opts.max_tokens,
-                return_tensors="pt",
-            )
-            pooled = _pool(torch, encoder(**tokens).last_hidden_state, tokens["attention_mask"])
+            pooled = _embed(encoder, tokenizer, [texts[j] or " " for j in batch], opts.max_tokens)
             loss = loss_fn(head(pooled * _SCALE), torch.from_numpy(y[batch]))
             loss.backward()
             optimizer.step()
@@ -279,25 +271,13 @@ class TunedEncoder:
         self.name = f"{model}+{tag}/torch"
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        torch = _torch()
-        # Batches of similar length pad less: sort, embed, restore the order.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        with self._lock, torch.inference_mode():
-            for start in range(0, len(order), 64):
-                idx = order[start : start + 64]
-                tokens = self._tokenizer(
-                    [texts[i] or " " for i in idx],
-                    padding=True,
-                    truncation=True,
-                    max_length=self._max_tokens,
-                    return_tensors="pt",
-                )
-                hidden = self._encoder(**tokens).last_hidden_state
-                out[idx] = _pool(torch, hidden, tokens["attention_mask"]).numpy()
-        return out
+        with self._lock, _torch().inference_mode():
+            return embed_by_length(
+                texts,
+                self.dim,
+                64,
+                lambda batch: _embed(self._encoder, self._tokenizer, batch, self._max_tokens).numpy(),
+            )
 
 
 def tuned_encoder(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -24,6 +24,7 @@ __all__ = [
     "ModelInfo",
     "fit_linear_head",
     "head_from_sklearn",
+    "known_settings",
     "read_model",
     "write_model",
 ]
@@ -126,6 +127,13 @@ def head_from_sklearn(clf: Any) -> LinearHead:
         coef = np.vstack([np.zeros_like(coef), coef])
         intercept = np.array([0.0, intercept[0]], dtype=np.float32)
     return LinearHead(classes, coef, intercept)
+
+
+def known_settings(options_class: type, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The entries of a model's stored ``settings`` that ``options_class`` (a dataclass) has fields
+    for; others (from a newer or older version) are ignored."""
+    names = {f.name for f in fields(options_class)}
+    return {k: v for k, v in settings.items() if k in names}
 
 
 def write_model(folder: str | Path, info: ModelInfo, arrays: Mapping[str, np.ndarray]) -> Path:

@@ -25,7 +25,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +34,15 @@ import numpy as np
 from asr import customer_turn_indices
 from common.errors import ConfigError, InvalidInput
 from qa_models.finetune import Adapter, FineTuneOptions, fine_tune_encoder, tuned_encoder
-from qa_models.heads import Encoder, LinearHead, ModelInfo, fit_linear_head, read_model, write_model
+from qa_models.heads import (
+    Encoder,
+    LinearHead,
+    ModelInfo,
+    fit_linear_head,
+    known_settings,
+    read_model,
+    write_model,
+)
 
 if TYPE_CHECKING:
     from asr import Turn
@@ -117,11 +125,7 @@ class SentimentOptions:
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any]) -> SentimentOptions:
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in settings.items() if k in known}
-        if "features" in values:
-            values["features"] = tuple(values["features"])
-        return cls(**values)
+        return cls(**known_settings(cls, settings))  # __post_init__ makes ``features`` a tuple
 
 
 @dataclass(slots=True)
@@ -494,28 +498,21 @@ def train_sentiment(
     options = options or SentimentOptions()
     texts, labels = list(texts), [str(label) for label in labels]
     _check_training(texts, labels)
+    metrics: dict[str, Any] = {"n_train": len(texts), "class_counts": dict(sorted(Counter(labels).items()))}
+    adapter = None
     if fine_tune is not None:
         adapter = fine_tune_encoder(texts, labels, fine_tune, progress=progress)
         options.features = ()
-        tuned = _tuned(adapter, _cache_dir(encoder))
-        info = ModelInfo(
-            kind=KIND,
-            name=name,
-            encoder=tuned.name,
-            trained_on=trained_on,
-            settings=options.to_settings(),
-            metrics={"n_train": len(texts), "class_counts": dict(sorted(Counter(labels).items()))},
-        )
-        return SentimentClassifier(tuned, adapter.head, info, options, adapter)
-    if encoder is None:
+        encoder, head = _tuned(adapter, _cache_dir(encoder)), adapter.head
+    elif encoder is None:
         raise ConfigError("a sentiment head needs an encoder (or fine-tuning, which brings its own)")
-    vectors = encoder.embed(texts) if vectors is None else vectors
-    vectors = _check_vectors(texts, vectors, encoder.dim)
-    metrics: dict[str, Any] = {"n_train": len(texts), "class_counts": dict(sorted(Counter(labels).items()))}
-    if options.folds >= 2:
-        metrics.update(cross_validate_sentiment(texts, labels, vectors, options))
-    x = sentiment_features(texts, vectors, options.features)
-    head = fit_linear_head(x, labels, c=options.c, balanced=options.balanced)
+    else:
+        vectors = encoder.embed(texts) if vectors is None else vectors
+        vectors = _check_vectors(texts, vectors, encoder.dim)
+        if options.folds >= 2:
+            metrics.update(cross_validate_sentiment(texts, labels, vectors, options))
+        x = sentiment_features(texts, vectors, options.features)
+        head = fit_linear_head(x, labels, c=options.c, balanced=options.balanced)
     info = ModelInfo(
         kind=KIND,
         name=name,
@@ -524,7 +521,7 @@ def train_sentiment(
         settings=options.to_settings(),
         metrics=metrics,
     )
-    return SentimentClassifier(encoder, head, info, options)
+    return SentimentClassifier(encoder, head, info, options, adapter)
 
 
 @functools.cache
