@@ -103,9 +103,20 @@ def store_calls(rt: Runtime, records: Sequence[dict[str, Any]]) -> list[str]:
 
 
 def set_tags(
-    rt: Runtime, call_id: str, *, contact_type: str = "billing.double_charge", sentiment: str = "neutral"
+    rt: Runtime,
+    call_id: str,
+    *,
+    contact_type: str = "billing.double_charge",
+    sentiment: str = "neutral",
+    polarity: float | None = None,
+    repeat_probability: float = 0.1,
+    details: dict[str, Any] | None = None,
+    models: dict[str, str] | None = None,
 ) -> None:
-    """Tags without running the tagger (the queue and sampling read contact type and sentiment)."""
+    """Tags without running the tagger (the queue and sampling read contact type and sentiment).
+    ``polarity`` defaults to -0.5 for a negative call, else 0."""
+    if polarity is None:
+        polarity = -0.5 if sentiment == "negative" else 0.0
     with Session(rt.db.engine) as s:
         s.merge(
             CallTagRow(
@@ -113,10 +124,10 @@ def set_tags(
                 contact_type=contact_type,
                 contact_type_confidence=0.9,
                 sentiment=sentiment,
-                sentiment_polarity=-0.5 if sentiment == "negative" else 0.0,
-                repeat_probability=0.1,
-                details={},
-                models={},
+                sentiment_polarity=polarity,
+                repeat_probability=repeat_probability,
+                details=details or {},
+                models=models or {},
             )
         )
         s.commit()

@@ -19,7 +19,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from analytics.acd import AcdRecord
@@ -27,7 +26,6 @@ from api import analytics_facts, data_rights, qa_calibration, qa_queue, qa_servi
 from api import analytics_service as svc
 from api.cli_privacy import register
 from api.ingest import ingest_paths
-from api.models import CallTagRow
 from api.routes_privacy import router
 from api.runtime import Runtime, open_runtime
 from api.settings import Settings
@@ -35,7 +33,7 @@ from asr import DecodedAudio, Transcript, Turn, Word
 from asr.audio import decode_audio
 from common.errors import CallscopeError, InvalidInput, NotFound
 from privacy import RedactionResult
-from tests.api.qa_helpers import ScriptedScorer, fast_settings, labeled_call, store_calls
+from tests.api.qa_helpers import ScriptedScorer, fast_settings, labeled_call, set_tags, store_calls
 from tests.audio_utils import write_tone
 from tests.conftest import DATA
 from tests.fakes import FakeRedactor, FakeTranscriber, HashingEncoder
@@ -155,20 +153,16 @@ def _tag(rt: Runtime, call_id: str, contact_type: str, said: str, sentiment: str
             "signals": [{"name": "unresolved_need", "evidence": said, "turn": 1, "contribution": 0.2}],
         },
     }
-    with Session(rt.db.engine) as s:
-        s.merge(
-            CallTagRow(
-                call_id=call_id,
-                contact_type=contact_type,
-                contact_type_confidence=0.9,
-                sentiment=sentiment,
-                sentiment_polarity=-0.4,
-                repeat_probability=0.3,
-                details=details,
-                models={"contact_type": "test@1"},
-            )
-        )
-        s.commit()
+    set_tags(
+        rt,
+        call_id,
+        contact_type=contact_type,
+        sentiment=sentiment,
+        polarity=-0.4,
+        repeat_probability=0.3,
+        details=details,
+        models={"contact_type": "test@1"},
+    )
 
 
 def _jsonl(path: Path, records: Sequence[dict[str, Any]]) -> Path:
