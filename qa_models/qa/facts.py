@@ -93,9 +93,18 @@ _DEFINITE = re.compile(
     r"\b(?:the|that|those|this) ((?:[\w.$,-]+ ){1,4}(?:dollars?|bucks|pounds?|euros?))", re.I
 )
 _ACCOUNT = compile_phrases(
-    r"your (?:bill|balance|payment|account|charges?|usage|order|refund|statement|last|current|outstanding|"
+    r"your (?:\w+ )?(?:bill|balance|payment|account|charges?|usage|order|refund|statement|last|"
+    r"current|outstanding|"
     r"due|autopay|direct debit|invoice)",
     r"you (?:were|have been|got|'ve been) (?:charged|billed|refunded|credited)|you (?:owe|paid|used|spent)",
+    r"i can see|i see (?:that )?you|on your account|(?:on|to) (?:the|your) next (?:bill|statement|invoice)",
+    # What the agent has just done or will do on this account ("I've added a $10 credit", "okay, done,
+    # six days added") is the call's transaction, not a claim about the offer.
+    r"(?:i've|i have|i just|we've|we have|i'll|i will|i'm going to|im going to) (?:just |now |"
+    r"also )?(?:added|"
+    r"applied|credited|refunded|processed|booked|scheduled|issued|waived|reversed|removed|sent|add|apply|"
+    r"credit|refund|process|book|schedule|issue|waive|reverse|remove|send)",
+    r"^\W*(?:(?:okay|ok|right|alright)\W+)?(?:done|all set|all done)\b",
 )
 #: A sentence that tells the customer how things are: what something costs, includes, takes or
 #: requires, or what the customer can or will have to do.
@@ -139,6 +148,7 @@ def _groups(words: list[str]) -> list[int]:
         v = _UNITS.get(w, _TENS.get(w, 0))
         fits = (
             not started
+            or (current == 0 and total > 0)  # "one thousand eight hundred"
             or (current % 100 == 0 and current > 0 and v < 100)
             or (current % 10 == 0 and v < 10 and current % 100 != 0)
         )

@@ -61,7 +61,8 @@ _AGENT_NAME = compile_phrases(
 _ORG_WORDS = (
     r"mobile|bank|banking|energy|electric|power|gas|water|air|airlines?|airways|insurance|telecom|"
     r"wireless|broadband|internet|cable|fibre|fiber|stream\w*|tv|media|health|care|retail|store|"
-    r"stores|shop|group|services?|financial|credit|union|utilities|motors|travel|homes?|cent(?:er|re)|medical|"
+    r"stores|shop|group|services?|financial|credit|union|utilities|motors|travel|homes?|cent(?:er|"
+    r"re)|medical|"
     r"hospital|clinic|hire|rentals?|pharmacy|hotels?|university|college|gym|fitness|delivery|logistics|"
     r"express|parcels?|mortgages?|loans?|lending|software|cloud|benefits|council"
 )
@@ -654,12 +655,14 @@ def resolution_steps(view: CallView, item: ScorecardItem, scorer: QAScorer) -> I
 
 # ------------------------------------------------------------------------------- hold_etiquette
 
+_TRANSFER = r"(?:transfer|put|connect) you (?:through |over |across )?(?:to|now)"
 _HOLD_WORDS = compile_phrases(
     r"(?:put|place|pop|keep) you on (?:a )?(?:brief |quick |short |small )?hold|on hold|hold (?:for|on|"
     r"the line)"
-    r"|(?:can|could|would|will) you (?:please )?(?:hold|bear with me|hang on|give me)|bear with me|"
+    r"|(?:can|could|would|will) you (?:please )?(?:hold|bear with me|hang on|give me)|bear with(?: me| us)?|"
     r"one (?:moment|second|sec|minute)|just a (?:moment|second|sec|minute|tick)|give me (?:a|one|two|a few|"
-    r"just a) (?:moment|second|sec|minute|tick)s?|let me (?:just )?(?:check|look|pull|have a look|find|see|"
+    r"just a) (?:moment|second|sec|minute|tick)s?|let me (?:just )?(?:check|look|pull|have a look|"
+    r"find|see|run|test|try|bring up|"
     r"go and|dig|investigate|confirm|speak|ask)|hang (?:on|tight)|(?:mind|okay|ok|alright) if i (?:put|"
     r"place)",
     r"(?:take|need|give me|have) (?:just )?(?:a|one|two|three|a few|a couple(?: of)?|few) (?:more )?"
@@ -670,6 +673,7 @@ _HOLD_WORDS = compile_phrases(
     r"now )?(?:check|look|find|pull|confirm|speak|ask|consult|dig|investigate|have a look|run|contact|"
     r"reach out)",
     r"check (?:with|in with) (?:my|our|the|a) (?:\w+ )?(?:team|colleague|manager|supervisor|department)",
+    _TRANSFER,
 )
 _HOLD_ASK = compile_phrases(
     r"(?:may|can|could|might) i (?:please )?(?:put|place|pop|have you|ask you to)",
@@ -679,6 +683,12 @@ _HOLD_ASK = compile_phrases(
     r"mind if i|if you don't mind|if you dont mind|if that's (?:ok|okay|alright|all right)|"
     r"with your permission",
     r"(?:hold|moment|minute|second|check)[^.?!]{0,30}\?",
+    # A polite request that says for how long or why is how many agents ask ("please hold the line",
+    # "bear with me a sec, I'm pulling up..."); a bare "bear with me" is not.
+    r"please (?:hold|wait|stay on|bear|give me|allow me)|(?:hold|wait)[^.?!]{0,20} please",
+    r"bear with(?: me| us)? (?:(?:for )?(?:a|one|two|just a) (?:sec|second|moment|minute|tick)|"
+    r"while|i'm \w+ing|"
+    r"im \w+ing|i am \w+ing)",
 )
 _HOLD_THANKS = compile_phrases(
     r"thank(?:s| you)(?: so much| very much| again)? (?:for|so much for) (?:holding|waiting|your patience|"
@@ -686,6 +696,7 @@ _HOLD_THANKS = compile_phrases(
     r"(?:so )?patient|bearing with me|hanging on|hanging in|the wait|your time while|staying on)",
     r"(?:i |really )?appreciate (?:your patience|you (?:holding|waiting|bearing))",
     r"thanks for (?:that|the) (?:wait|hold)",
+    r"ta (?:very much )?for (?:holding|waiting|your patience|bearing)",
 )
 _HOLD_SORRY = compile_phrases(
     r"sorry (?:for|about) (?:the|that|keeping you|your) (?:\w+ )?(?:wait|hold|delay)"
@@ -700,8 +711,23 @@ _CUSTOMER_PAUSE = compile_phrases(
 _EXPLICIT_HOLD = compile_phrases(
     r"(?:put|place|pop|keep) you on (?:a )?(?:\w+ )?hold|(?:can|could|would|will) you (?:please )?(?:hold|"
     r"bear "
-    r"with me|hang on)|(?:mind|okay|ok|alright) if i (?:put|place)"
+    r"with me|hang on)|(?:mind|okay|ok|alright) if i (?:put|place)|(?:mind|ok with|okay with|happy to) "
+    r"(?:waiting|holding)|give me (?:a|one|two|a few|a couple of) minutes"
 )
+# The customer checking the line is still open: whatever the gap, the agent had gone quiet.
+_ARE_YOU_THERE = compile_phrases(
+    r"(?:are|r) (?:you|u) (?:still )?there|(?:you|u) still there|anyone there|still with me|"
+    r"^\W*hello\W*(?:hello\W*)*"
+    r"(?:\?|$)"
+)
+_TRANSFERRED = compile_phrases(_TRANSFER)
+
+
+def _announcement(view: CallView, after: int) -> int | None:
+    """The agent turn among the last two before ``after`` that announced a hold, if any."""
+    return next(
+        (a for a in reversed(view.agent_before(after, 2)) if view.first(_HOLD_WORDS, [a]) is not None), None
+    )
 
 
 def _holds(view: CallView) -> list[tuple[Gap, int | None]]:
@@ -711,6 +737,8 @@ def _holds(view: CallView) -> list[tuple[Gap, int | None]]:
     out: list[tuple[Gap, int | None]] = []
     for gap in view.gaps():
         if view.turns[gap.after].speaker != "agent":
+            if gap.seconds >= threshold / 2 and view.first(_ARE_YOU_THERE, [gap.after]) is not None:
+                out.append((gap, _announcement(view, gap.after)))
             continue
         # A hold the agent asked for explicitly ("can I put you on hold?") counts when shorter too.
         explicit = view.first(_EXPLICIT_HOLD, view.agent_before(gap.after, 2)) is not None
@@ -719,15 +747,7 @@ def _holds(view: CallView) -> list[tuple[Gap, int | None]]:
         before = view.turns[gap.before]
         if before.speaker == "customer" and view.first(_CUSTOMER_PAUSE, [gap.before]) is not None:
             continue
-        announce = next(
-            (
-                a
-                for a in reversed(view.agent_before(gap.after, 2))
-                if view.first(_HOLD_WORDS, [a]) is not None
-            ),
-            None,
-        )
-        out.append((gap, announce))
+        out.append((gap, _announcement(view, gap.after)))
     if not out and not view.timed:
         # No timings: only explicit holds are visible.
         for m in view.find(compile_phrases(r"(?:put|place|pop) you on (?:a )?(?:\w+ )?hold"), view.agent):
@@ -759,7 +779,9 @@ def hold_etiquette(view: CallView, item: ScorecardItem, scorer: QAScorer) -> Ite
             problems.append(f"{when} without a word to the customer")
         elif ask is None:
             problems.append(f"{when} announced but the customer was not asked")
-        if thanks is None and apology is None:
+        # After a transfer (to a payment line, a colleague) the agent is not back from a silence.
+        transfer = announce is not None and view.first(_TRANSFERRED, [announce]) is not None
+        if thanks is None and apology is None and not transfer:
             problems.append(f"no thanks after the {when}")
     n = len(holds)
     features = {
@@ -907,6 +929,10 @@ _SECRET = compile_phrases(
     r"(?:mother'?s maiden name|security answer|answer to (?:your|the) security question|first pet|"
     r"place of birth)(?: (?:on file|we have|i have|it says))? (?:is|was|says|shows)"
     r"(?! (?:correct|right|wrong|incorrect|not|needed|required))\s*[\"']?\w+",
+    # a password spelled out as characters: "it's now blue fox seven seven four two exclamation mark"
+    r"(?:password|passcode|passphrase)[^.?!]{0,60}?(?:it's|its|it is|is)(?: now)? [^.?!]{0,40}?"
+    r"(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|hash|capital|exclamation|underscore|"
+    r"at sign|dollar sign|asterisk|star) ?){3,}",
     r"\[(?:CARD_NUMBER|US_SSN|CARD_SECURITY_CODE|PASSWORD)\]",
     r"(?:security code|cvv|cvc|three digit code) (?:is|of|on the back is) \d{3,4}",
 )
@@ -992,7 +1018,8 @@ def no_sensitive_data_spoken(view: CallView, item: ScorecardItem, scorer: QAScor
 # ----------------------------------------------------------------------------------- closing part
 
 _CONFIRM = compile_phrases(
-    r"(?:so,? )?to (?:recap|summari[sz]e|sum up|sum things up|confirm)|just to (?:recap|summari[sz]e|confirm|"
+    r"recap|(?:so,? )?to (?:recap|summari[sz]e|sum up|sum things up|confirm)|just to (?:recap|"
+    r"summari[sz]e|confirm|"
     r"let you know)|in summary|quick summary|(?:so|okay so|ok so|alright so|right so|and so),? (?:i've|ive|"
     r"we've|"
     r"that's|thats|your|you'll|you will|you're|you are|the)|(?:you're|you are|youre) (?:all|now) (?:set|"
@@ -1006,7 +1033,8 @@ _CONFIRM = compile_phrases(
     r"sorted|clear|working|ok now|okay now|fixed|showing|clearer)|(?:is it|is that|are you) (?:working|happy|"
     r"sorted|ok|okay|all good)(?: now| with)?|should (?:now )?be (?:all )?(?:good|fixed|working|sorted|"
     r"resolved|"
-    r"back|showing|updated|active)|(?:so )?you(?:'ll| will) (?:see|receive|get|have)|(?:you|your \w+) should "
+    r"back|showing|updated|active)|(?:so )?you(?:'ll| will) (?:see|receive|get|have(?! to))|(?:you|"
+    r"your \w+) should "
     r"(?:now )?(?:see|receive|get|have|be)|(?:is|was) that (?:helpful|what you needed)|that should (?:do it|"
     r"fix|"
     r"sort|take care)|"
@@ -1038,6 +1066,53 @@ _GOODBYE = compile_phrases(
 )
 
 
+# A recap: "So: IMEI blocked, eSIM code on the way, number active once you scan it."
+_RECAP_START = re.compile(
+    r"(?:^|[.!?]\s+)\W*(?P<so>(?:(?:okay|ok|alright|right|great|perfect)\W+)?so\b)", re.IGNORECASE
+)
+_STATE = compile_phrases(
+    r"done|sorted|set up|all set|active|activated|on file|blocked|initiated|processed|fixed|updated|booked|"
+    r"sent|on (?:the|its|their) way|arranged|cancell?ed|refunded|credited|applied|removed|added|reissued|"
+    r"scheduled|confirmed|frozen|waived|restored|moved|transferred|resumes?|registered|logged|raised|"
+    r"escalated|changed|reset|unlocked|ordered|in place|will (?:call|arrive|be|get|receive|reach|see|show)"
+)
+# The customer says the problem is gone ("ok now it shows Brightline with 5G", "that worked").
+_CUSTOMER_FIXED = compile_phrases(
+    r"(?:it's|its|it is|that's|thats|everything's|everything is|it) (?:now |all )?(?:working|connected|"
+    r"fixed|sorted|resolved|back)|(?:working|works|connected|showing|gone through) now|(?:that|it|this) "
+    r"(?:worked|did it|did the trick)|(?:now )?(?:i have|i've got|ive got|i got|i can see|it shows|it says|"
+    r"i'm getting|im getting) [^.?!]{1,40} now|now (?:i have|i've got|ive got|i got|i can see|"
+    r"it shows|it says)"
+    r"|thank god|(?:connected|working|fixed|sorted)(?=\s*!)"
+)
+_CONDITIONAL = re.compile(r"\b(?:when|if|until|once|whether|before|after)\W+$", re.IGNORECASE)
+
+
+def _recap(view: CallView, turn: int) -> Match | None:
+    """An agent turn that opens with "so" and lists at least two outcomes."""
+    text = view.plain[turn]
+    start = _RECAP_START.search(text)
+    if start is None:
+        return None
+    at = start.start("so")
+    rest = text[at:]
+    if len(_STATE.findall(rest)) + rest.count(",") < 3 or not _STATE.search(rest):
+        return None
+    return Match(turn, at, len(text), view.turns[turn].text[at:])
+
+
+def _customer_fixed(view: CallView, after: int) -> Match | None:
+    """The first customer statement after turn ``after`` that the problem is gone (not "when it's fixed"
+    or a question)."""
+    for m in view.find(_CUSTOMER_FIXED, [c for c in view.customer if c > after]):
+        text = view.plain[m.turn]
+        sentence_end = re.search(r"[.?!]|$", text[m.end :])
+        if _CONDITIONAL.search(text[: m.start]) or (sentence_end and sentence_end.group() == "?"):
+            continue
+        return m
+    return None
+
+
 def _closing_turns(view: CallView) -> list[int]:
     return view.agent[-view.options.closing_turns :]
 
@@ -1046,7 +1121,18 @@ def confirm_resolution(view: CallView, item: ScorecardItem, scorer: QAScorer) ->
     start = len(view.agent) // 2
     tail = view.agent[start:] if len(view.agent) > 2 else view.agent
     found = list(view.find(_CONFIRM, tail))
-    features = {"confirmations": float(len(found))}
+    found += [m for m in (_recap(view, t) for t in tail) if m is not None]
+    fixed = _customer_fixed(view, len(view.turns) // 2)
+    features = {"confirmations": float(len(found)), "customer_confirmed": float(fixed is not None)}
+    if not found and fixed is not None:
+        return _result(
+            item,
+            "yes",
+            0.6,
+            f"the customer confirms the issue is resolved: {_quote(fixed.text, 50)}",
+            [view.evidence(fixed)],
+            features,
+        )
     if found:
         best = found[-1]
         return _result(

@@ -556,6 +556,71 @@ def test_hold_etiquette_na_when_the_customer_asks_for_the_moment() -> None:
     check(call, "hold_etiquette", "na")
 
 
+def test_hold_etiquette_no_when_the_customer_has_to_check_the_line() -> None:
+    # The silence ends with the customer, not the agent: it is still the agent's unannounced hold.
+    call = dialogue(
+        "A: heartnet broadband kieran speaking",
+        "C: my internet's been down since last night",
+        "A: okay so the light is orange let me just run a test",
+        "C: hello are you there",
+        "A: yeah still here the test shows a fault on the line",
+        pauses={3: 40.0},
+    )
+    r = check(call, "hold_etiquette", "no")
+    assert "not asked" in r.rationale
+    evidence_at(r, call, 2, "let me just run a test")
+
+
+def test_hold_etiquette_yes_for_a_polite_request_to_hold() -> None:
+    call = dialogue(
+        "A: Zappeats, Arjun speaking.",
+        "C: My refund never came.",
+        "A: I will check it. Please hold on the line, sir.",
+        "A: Thank you for holding, sir. The refund was sent yesterday.",
+        pauses={3: 47.0},
+    )
+    r = check(call, "hold_etiquette", "yes")
+    evidence_at(r, call, 2, "Please hold")
+
+
+def test_hold_etiquette_a_bare_bear_with_me_is_not_asking() -> None:
+    lines = (
+        "A: Cirrus Air, Imani speaking.",
+        "C: My flight was cancelled.",
+        "A: Bear with me.",
+        "A: Thank you for your patience. There's a flight at twelve forty.",
+    )
+    assert "not asked" in check(dialogue(*lines, pauses={3: 37.0}), "hold_etiquette", "no").rationale
+    asked = (*lines[:2], "A: Bear with me a sec, I'm pulling up the other flights.", lines[3])
+    check(dialogue(*asked, pauses={3: 37.0}), "hold_etiquette", "yes")
+
+
+def test_hold_etiquette_a_transfer_the_customer_agreed_to_needs_no_thanks() -> None:
+    call = dialogue(
+        "A: Brightline Mobile, Dana speaking.",
+        "C: I'd like to pay the repair fee.",
+        "A: I'll transfer you to our secure payment line to type your card on the keypad. Is that alright?",
+        "C: Yeah, fine.",
+        "A: I can see the payment went through. You're all set.",
+        pauses={4: 49.0},
+    )
+    check(call, "hold_etiquette", "yes")
+
+
+def test_hold_etiquette_no_on_chat_when_asked_to_wait_but_not_thanked() -> None:
+    call = dialogue(
+        "A: Hi, you're chatting with Sam at Keystone Savings.",
+        "C: What do you charge for an international wire?",
+        "A: Let me check the current fee for you. Do you mind waiting a minute or two?",
+        "C: sure",
+        "A: Okay, so international wires are forty-five dollars each.",
+        channel="chat",
+        pauses={4: 95.0},
+    )
+    r = check(call, "hold_etiquette", "no")
+    assert "no thanks" in r.rationale
+
+
 # -------------------------------------------------------------------------------------- courtesy
 
 
@@ -718,6 +783,49 @@ def test_confirm_resolution_no_in_asr_when_the_agent_hands_off() -> None:
         "A: right i'll pass that on",
         "C: ok",
         "A: ok then bye",
+    )
+    check(call, "confirm_resolution", "no")
+
+
+def test_confirm_resolution_yes_for_a_recap_that_lists_the_outcomes() -> None:
+    call = dialogue(
+        "A: Brightline Mobile, Tomas speaking.",
+        "C: My phone was stolen tonight.",
+        "A: I've blocked the IMEI and emailed you a new eSIM code.",
+        "C: Thank you.",
+        "A: Okay. Then that's everything on our side. So: IMEI blocked, eSIM code on the way to your "
+        "email, number active once you scan it. Anything else?",
+        "C: No, thanks.",
+    )
+    r = check(call, "confirm_resolution", "yes")
+    evidence_at(r, call, 4, "So: IMEI blocked")
+
+
+def test_confirm_resolution_yes_when_the_customer_says_it_works_now() -> None:
+    call = dialogue(
+        "A: brightline mobile ana speaking",
+        "C: i'm in spain and i have no data",
+        "A: settings mobile data options turn on data roaming",
+        "C: okay it's on i'm restarting it",
+        "C: okay i have four g now oh thank god",
+        "A: okay",
+        "A: bye",
+    )
+    r = check(call, "confirm_resolution", "yes")
+    evidence_at(r, call, 4)
+
+
+def test_confirm_resolution_no_when_the_customer_only_asks_about_a_fix() -> None:
+    call = dialogue(
+        "A: Ledgerly support.",
+        "C: Every request fails with a 429.",
+        "A: there's an incident open, no ETA yet",
+        "C: Is there a workaround?",
+        "A: then you'll have to wait for the fix",
+        "C: Right. Can someone let us know when it's resolved?",
+        "A: keep an eye on the status page",
+        "C: Fine. Thanks.",
+        "A: np",
     )
     check(call, "confirm_resolution", "no")
 
@@ -933,6 +1041,7 @@ def test_accurate_information_spelled_amounts_and_the_calls_own_amounts() -> Non
     assert amounts("it's ninety-nine dollars, or four thirteen a month")["money"] == {99.0}
     assert amounts("a hundred and twelve dollars")["money"] == {112.0}
     assert amounts("between nine and twelve gigabytes")["data"] == {12.0}  # not 9.12 or 912
+    assert amounts("one thousand eight hundred and twelve dollars")["money"] == {1812.0}
     # A price said in words is checked like one in digits ...
     wrong = plan_call("Unlimited Plus is thirty-five dollars a month.")
     check(wrong, "accurate_information", "no", facts_scorer())
@@ -943,6 +1052,14 @@ def test_accurate_information_spelled_amounts_and_the_calls_own_amounts() -> Non
         "A: I've refunded the thirty-five dollars. Unlimited Plus is $45 a month.",
     )
     check(own, "accurate_information", "yes", facts_scorer())
+    # What the agent did on this account, or found on it, is not a claim about the offer either.
+    done = dialogue(
+        "A: Brightline Mobile, Dana speaking.",
+        "C: I'm on Unlimited Plus and my bill went up.",
+        "A: I can see you pay thirty-five dollars a month for Plus. Okay, done, I've added a "
+        "thirty-five dollar credit to your next bill.",
+    )
+    assert "nothing contradicts" in check(done, "accurate_information", "yes", facts_scorer()).rationale
 
 
 def test_accurate_information_yes_for_information_without_amounts() -> None:
@@ -1127,6 +1244,11 @@ VARIANTS = [
         "no_sensitive_data_spoken",
         "no",
         ["A: Skyline.", "C: Login?", "A: ok the password on the account is sunshine99"],
+    ),
+    (
+        "no_sensitive_data_spoken",
+        "no",
+        ["A: Skyline.", "C: Wifi?", "A: the wifi password was reset so it's now blue fox seven seven four"],
     ),
     ("no_sensitive_data_spoken", "no", ["A: Cobalt Bank.", "C: My PIN?", "A: Your new PIN is 4 4 1 9."]),
     (
