@@ -157,25 +157,38 @@ _IDENTIFIER = (
     r"(?:the|a) (?:[\w-]+ )?code (?:i|we|that we|that i)(?:'ve| have)? (?:just )?(?:sent|texted|emailed)|"
     r"(?:four|six|4|6)[- ]digit code|"
     r"last (?:four|4|three|3) (?:digits|numbers)|(?:first line of )?(?:your |the )?(?:billing |home )?address"
-    r"(?: on (?:file|the account))?|full name|name on the (?:account|card|policy)|"
-    r"email (?:address )?on (?:file|"
-    r"the account)|phone number on (?:file|the account)|mother'?s maiden name|policy number|member(?:ship)? "
+    r"(?: on (?:file|the account))?|mother'?s maiden name|policy number|member(?:ship)? "
     r"number|customer (?:number|id)|reference number|booking reference|order number|confirmation number|"
     r"social security|ssn|national insurance|card number"
 )
 #: "workspace id", "member ID", "patient number": an identifier named by what it identifies
 _ID_WORD = (
     r"(?:member|membership|customer|account|client|policy|patient|student|employee|workspace|user|booking|"
-    r"order|claim|case|ticket|loan|reservation|confirmation|rental|tracking) ?(?:id|number|no|reference|ref)"
+    r"order|claim|case|ticket|loan|reservation|confirmation|rental|tracking|way ?bill|parcel|consignment) ?"
+    r"(?:id|number|no|reference|ref)"
+)
+#: A code sent to the customer's phone or email to read back: a check, not a change to the account.
+_CODE_SENT = (
+    r"(?:i|we)(?:'ve|ve| have|'ll|ll| will|'m|m| am|'re| are)? (?:going to |just |now )*(?:sent|send|sending|"
+    r"texted|text|texting|emailed|email|emailing) (?:you |over |through )?(?:a|an|"
+    r"the) (?:[\w-]+ ){0,2}(?:code|"
+    r"passcode|pin|otp|one[- ]time password)"
 )
 _VERIFY_ASK = compile_phrases(
     # the terse ask: "Address?", "Name and date of birth?"
-    rf"(?:and |ok |okay |sure |thanks )?(?:your |the )?(?:name|{_IDENTIFIER}|{_ID_WORD})"
+    # (a name alone is how an account is found, not a check)
+    rf"(?:and |ok |okay |sure |thanks )?(?:(?:your |the )?name and )?(?:your |"
+    rf"the )?(?:{_IDENTIFIER}|{_ID_WORD})"
     rf"(?: and (?:your |the )?"
     rf"(?:name|{_IDENTIFIER}|{_ID_WORD}))?(?: please)?(?:\?|(?=\s*$))",
     r"(?:for|to complete|to do) (?:the |a |some )?(?:verification|security|id check)",
-    r"(?:sending|send|sent|texting|text) (?:you )?(?:an? |the )?(?:otp|one[- ]time|verification|security) ?"
-    r"(?:code|password|pin|number)?",
+    r"(?:sending|send|sent|texting|text) (?:you )?(?:an? |the )?(?:[\w-]+ )?(?:otp|one[- ]time|verification|"
+    r"security) ?(?:code|password|pin|number)?",
+    r"(?:need to|have to|must|let me|i'll|let's|let us) (?:first |just |quickly )?(?:verify|confirm|"
+    r"authenticate|"
+    r"identify) (?:you|your identity|who)",
+    rf"(?:can|could|may|would) (?:i|you|we) (?:please )?(?:get|have|take|give|grab|tell|read|provide|send|"
+    rf"share)[^.?!]{{0,40}}(?:{_ID_WORD}|{_IDENTIFIER})",
     rf"(?:verify|confirm|check|validate|authenticate|identify|security)\w*[^.?!]{{0,60}}(?:{_IDENTIFIER})",
     rf"(?:can|could|may|would) (?:i|you|we) (?:please )?(?:get|have|take|give|grab|tell|read|provide|"
     rf"start with|"
@@ -183,11 +196,17 @@ _VERIFY_ASK = compile_phrases(
     rf"(?:what(?:'s| is)|and) (?:your|the) (?:{_IDENTIFIER})",
     r"(?:verify|confirm) (?:your|the) (?:identity|account|details)",
     r"(?:pass|answer) (?:a |some |the )?(?:quick )?security",
-    r"security (?:check|questions?|verification)",
-    r"(?:i|we)(?:'ve|ve| have|'ll|ll| will|'m going to|m going to| am going to| are going to)? (?:just |"
-    r"now )?"
-    r"(?:sent|send|texted|text|emailed|email) (?:you |over |through )?(?:a|an|the) (?:[\w-]+ )?(?:code|"
-    r"passcode|pin)",
+    r"security (?:check|questions?|verification|step|process)",
+    _CODE_SENT,
+)
+# The check failed: the answer does not match what is on file, or the agent gives the answer away.
+_CODE_SENT_RE = compile_phrases(_CODE_SENT)
+_CHECK_FAILED = compile_phrases(
+    r"(?:doesn't|does not|didn't|did not|don't|do not) match|not matching|(?:i've got|i have|i've|"
+    r"i see|it shows|"
+    r"showing|we have) (?:a )?different (?:\w+ )?(?:here|on (?:file|the account|the system))?|"
+    r"the answer (?:on|we have on|i have on|on file for) (?:the|your) (?:account|file) is|"
+    r"that's not what i have"
 )
 _VERIFIED = compile_phrases(
     r"(?:you're|you are|you've been|youve been|that's|thats) (?:now |all )?(?:verified|authenticated|"
@@ -203,7 +222,8 @@ _VERIFIED = compile_phrases(
 _DISCLOSE = compile_phrases(
     r"(?:i can see|i see|i'm seeing|im seeing|i've pulled up|ive pulled up|i have pulled up|looking at|"
     r"according to|it shows|it's showing|its showing|the system shows|on the system|i've found|i found) "
-    r"[^.?!]{0,40}(?:your|the) (?:account|bill|balance|charges?|payments?|plan|statement|order|booking|"
+    r"[^.?!]{0,40}(?:your|the|this|that) (?:account|bill|balance|charges?|payments?|plan|statement|"
+    r"order|booking|"
     r"policy|"
     r"claim|card|subscription|invoice|usage|data|line|contract|device|address|meter|reading|transactions?|"
     r"reservation|delivery|refund|records?|history|file|direct debit|renewal)",
@@ -222,6 +242,11 @@ _DISCLOSE = compile_phrases(
     r"upgraded|upgrade|unlocked|unlock|blocked|block|froze|freeze|frozen|rebooked|rebook|reissued|reissue|"
     r"waived|waive|issued|issue a refund|ordered|order you|activated|activate|suspended|suspend|"
     r"restored|restore|re-?sent|sent a replacement) (?:that|it|this|the|your|you|a|an|those)",
+    # read off the account: "so you're on the twelve month flex plan ... four months left on the contract"
+    r"you(?:'re| are) on (?:the|our) [^.?!]{0,40}(?:plan|tariff|package|contract|membership|policy)|"
+    r"you(?:'ve| have) (?:got )?[^.?!]{0,30}(?:left|remaining|outstanding|owing) on (?:the|your)",
+    r"(?:transactions?|charges?|payments?|purchases?|debits?) (?:on|to|from) your (?:[\w-]+ ){0,3}(?:card|"
+    r"account)|(?:card|account) ending (?:in )?(?:\d|zero|one|two|three|four|five|six|seven|eight|nine)",
     r"you (?:currently |still )?owe|you(?:'ve| have|ve) (?:used|paid|spent|been (?:charged|billed|credited|"
     r"refunded))|you were (?:charged|billed|credited|refunded)|(?:you're|you are|youre) (?:owed|in credit|"
     r"in arrears|behind on)",
@@ -256,7 +281,15 @@ def verify_identity(view: CallView, item: ScorecardItem, scorer: QAScorer) -> It
     )
     # Order by turn and by place in the turn: "Thanks, that matches. I can see your bill ..." checks
     # first; "I can see your bill ... can I take your date of birth?" discloses first.
+    # Sending the code to read back is part of the check, not a change to the account.
+    code_turns = {m.turn for m in view.find(_CODE_SENT_RE, view.agent)}
+    disclosures = [d for d in disclosures if d.turn not in code_turns]
     checks = sorted(asks + verified, key=lambda m: (m.turn, m.start))
+    # A check that failed ("I've got a different street here, but I'll go ahead") only counts when a
+    # later check passed.
+    failed = view.first(_CHECK_FAILED, [a for a in view.agent if checks and a >= checks[0].turn])
+    if failed is not None:
+        checks = [c for c in checks if (c.turn, c.start) > (failed.turn, failed.end)]
     check = checks[0] if checks else None
     first_disclosure = disclosures[0] if disclosures else None
     checked_first = check is not None and (
@@ -265,11 +298,22 @@ def verify_identity(view: CallView, item: ScorecardItem, scorer: QAScorer) -> It
         or (check.turn, check.start) < (first_disclosure.turn, first_disclosure.end)
     )
     features = {
+        "check_failed": float(failed is not None),
         "asked_identifier": float(bool(asks)),
         "confirmed_verified": float(bool(verified)),
         "disclosed_or_changed": float(bool(disclosures)),
         "checked_before_disclosure": float(checked_first),
     }
+    if first_disclosure is None and failed is not None and check is None:
+        # Asking for an identifier means the call is about an account; the check then failed.
+        return _result(
+            item,
+            "no",
+            0.7,
+            f"the identity check failed and the agent went on: {_quote(failed.text, 40)}",
+            [view.evidence(failed)],
+            features,
+        )
     if first_disclosure is None:
         if check is not None:
             return _result(
@@ -293,6 +337,8 @@ def verify_identity(view: CallView, item: ScorecardItem, scorer: QAScorer) -> It
             features,
         )
     late = " (checked only afterwards)" if check is not None else ""
+    if failed is not None and check is None:
+        late = f" (the check failed: {_quote(failed.text, 40)})"
     return _result(
         item,
         "no",
@@ -677,6 +723,7 @@ _HOLD_WORDS = compile_phrases(
 )
 _HOLD_ASK = compile_phrases(
     r"(?:may|can|could|might) i (?:please )?(?:put|place|pop|have you|ask you to)",
+    r"(?:can|could|may) i (?:take|have) (?:a|one|two|a few|a couple of) (?:minutes?|moments?|seconds?)",
     r"(?:is it|would it be|will it be|would that be|is that) (?:ok|okay|alright|all right|fine|good)",
     r"do you mind|would you mind|(?:are you )?(?:ok|okay|alright|all right|happy) (?:to|with|if)",
     r"(?:can|could|would|will) you (?:please )?(?:hold|bear with me|hang on|give me)",
@@ -691,9 +738,8 @@ _HOLD_ASK = compile_phrases(
     r"im \w+ing|i am \w+ing)",
 )
 _HOLD_THANKS = compile_phrases(
-    r"thank(?:s| you)(?: so much| very much| again)? (?:for|so much for) (?:holding|waiting|your patience|"
-    r"being "
-    r"(?:so )?patient|bearing with me|hanging on|hanging in|the wait|your time while|staying on)",
+    r"thank(?:s| you)(?: [\w ]{1,20}?)? for (?:holding|waiting|your patience|being (?:so )?patient|"
+    r"being on hold|bearing with me|hanging on|hanging in|the wait|your time while|staying on)",
     r"(?:i |really )?appreciate (?:your patience|you (?:holding|waiting|bearing))",
     r"thanks for (?:that|the) (?:wait|hold)",
     r"ta (?:very much )?for (?:holding|waiting|your patience|bearing)",
@@ -712,7 +758,14 @@ _EXPLICIT_HOLD = compile_phrases(
     r"(?:put|place|pop|keep) you on (?:a )?(?:\w+ )?hold|(?:can|could|would|will) you (?:please )?(?:hold|"
     r"bear "
     r"with me|hang on)|(?:mind|okay|ok|alright) if i (?:put|place)|(?:mind|ok with|okay with|happy to) "
-    r"(?:waiting|holding)|give me (?:a|one|two|a few|a couple of) minutes"
+    r"(?:waiting|holding)|give me (?:a|one|two|a few|a couple of) minutes|(?:can|could|may) i (?:take|have) "
+    r"(?:a|one|two|a few|a couple of) (?:minutes?|moments?)"
+)
+# The agent saying what they are doing just before a short silence ("I'm applying it now, I'll just be
+# typing"): reviewers do not treat such a pause as a hold.
+_WORKING = compile_phrases(
+    r"typing|(?:i'm|im|i am) (?:just |now )?\w+ing (?:it|that|this|the|your|those|them)|bear with|"
+    r"(?:one|a) (?:moment|sec|second)|just a (?:moment|sec|second|tick)"
 )
 # The customer checking the line is still open: whatever the gap, the agent had gone quiet.
 _ARE_YOU_THERE = compile_phrases(
@@ -741,8 +794,8 @@ def _holds(view: CallView) -> list[tuple[Gap, int | None]]:
                 out.append((gap, _announcement(view, gap.after)))
             continue
         # A hold the agent asked for explicitly ("can I put you on hold?") counts when shorter too.
-        explicit = view.first(_EXPLICIT_HOLD, view.agent_before(gap.after, 2)) is not None
-        if gap.seconds < (threshold / 2 if explicit else threshold):
+        explicit = view.first(_EXPLICIT_HOLD, view.agent_before(gap.after, 1)) is not None
+        if gap.seconds < (min(threshold / 2, view.options.hold_gap_s) if explicit else threshold):
             continue
         before = view.turns[gap.before]
         if before.speaker == "customer" and view.first(_CUSTOMER_PAUSE, [gap.before]) is not None:
@@ -756,10 +809,24 @@ def _holds(view: CallView) -> list[tuple[Gap, int | None]]:
     return out
 
 
+def _working_pause(view: CallView, gap: Gap) -> bool:
+    """A short silence right after the agent said what they were doing."""
+    threshold = view.options.chat_hold_gap_s if view.is_text else view.options.hold_gap_s
+    before = gap.before
+    return (
+        gap.seconds < 2 * threshold
+        and view.turns[before].speaker == "agent"
+        and any(view.first(p, [before]) is not None for p in (_WORKING, _ACTION_NOW, _HOLD_WORDS))
+        and view.first(_EXPLICIT_HOLD, [before]) is None
+    )
+
+
 def hold_etiquette(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult:
     holds = _holds(view)
     if not holds:
         return _result(item, "na", 0.75, "no hold or long silence on the call", [], {"holds": 0.0})
+    # Beside a real hold, short pauses the agent explained are not judged as holds of their own.
+    holds = [h for h in holds if not _working_pause(view, h[0])] or holds
     asked = thanked = sorry = 0
     evidence: list[Evidence] = []
     problems: list[str] = []

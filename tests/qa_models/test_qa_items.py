@@ -242,6 +242,81 @@ def test_verify_identity_na_general_plan_question_in_asr() -> None:
     check(call, "verify_identity", "na")
 
 
+def test_verify_identity_no_when_only_a_name_is_taken() -> None:
+    # A name (or an email) finds the account; it does not prove who is calling.
+    call = dialogue(
+        "A: pulsefit memberships its jake",
+        "C: hi i need to cancel my membership",
+        "A: yep no worries can i grab your name",
+        "C: its shannon kelly",
+        "A: got ya so you're on the twelve month flex plan and you've got four months left on the contract",
+    )
+    r = check(call, "verify_identity", "no")
+    evidence_at(r, call, 4, "you're on the twelve month flex plan")
+
+
+def test_verify_identity_na_when_a_name_is_taken_for_a_product_hold() -> None:
+    call = dialogue(
+        "A: Harlow Hardware, Gus speaking.",
+        "C: Can you hold the snow blower from the flyer for me?",
+        "A: I can hold it at the service desk till six. What's the name?",
+        "C: Marcus Webb.",
+        "A: Got it, it's on hold under Marcus Webb until six tonight.",
+    )
+    check(call, "verify_identity", "na")
+
+
+def test_verify_identity_no_when_the_check_fails_and_the_agent_goes_on() -> None:
+    call = dialogue(
+        "A: coastline energy this is mick",
+        "C: my bill is four hundred dollars its normally one eighty",
+        "A: whats the account number",
+        "C: three three zero one eight eight four two",
+        "A: and can you just confirm the address on the account",
+        "C: fourteen bank street",
+        "A: hmm i've got a different street here but no worries i'll go ahead",
+        "A: okay so i can see this bill was on an estimated read",
+    )
+    r = check(call, "verify_identity", "no")
+    evidence_at(r, call, 7, "i can see this bill")
+    given_away = dialogue(
+        "A: Novatek support, Vikram speaking.",
+        "C: My laptop won't turn on.",
+        "A: For verification, please tell me the answer to your security question: your first pet.",
+        "C: I honestly can't remember.",
+        "A: No problem. The answer on the account is Biscuit. Does that ring a bell?",
+        "C: Oh yes, Biscuit.",
+        "A: Okay. Did you try holding the power button for thirty seconds?",
+    )
+    assert "failed" in check(given_away, "verify_identity", "no").rationale
+
+
+def test_verify_identity_yes_when_a_code_is_sent_before_anything_changes() -> None:
+    call = dialogue(
+        "A: Kaveri Bank, Ramesh speaking.",
+        "C: My debit card is blocked.",
+        "A: Let me check. First I need to verify you. May I have your registered mobile number?",
+        "C: Nine eight four five five, five five one two three.",
+        "A: Thank you. I am sending a six-digit one-time password to this number now. Kindly read it out.",
+        "C: Four one seven, two nine three.",
+        "A: Thank you, the OTP is verified. I have removed the block on your card.",
+    )
+    r = check(call, "verify_identity", "yes")
+    evidence_at(r, call, 2)
+
+
+def test_verify_identity_no_when_an_outbound_call_names_the_card_first() -> None:
+    call = dialogue(
+        "A: Hi, this is Kevin calling from Summit Credit Union's fraud team. Am I speaking with Linda?",
+        "C: Yes.",
+        "A: We flagged a transaction on your Visa debit card ending one eight eight one at ElectroMart.",
+        "C: What? No!",
+        "A: Before we go further I need to verify your identity. Can you give me your date of birth?",
+    )
+    r = check(call, "verify_identity", "no")
+    evidence_at(r, call, 2)
+
+
 # ----------------------------------------------------------------------------- understand_need
 
 
@@ -619,6 +694,37 @@ def test_hold_etiquette_no_on_chat_when_asked_to_wait_but_not_thanked() -> None:
     )
     r = check(call, "hold_etiquette", "no")
     assert "no thanks" in r.rationale
+
+
+def test_hold_etiquette_short_explained_pauses_beside_a_proper_hold() -> None:
+    lines = (
+        "A: Harbor Insurance, Aoife speaking.",
+        "C: I'd like to add my son to the policy.",
+        "A: Would you mind if I put you on hold while I get the quote?",
+        "C: Not at all.",
+        "A: Thanks very much for holding. It's one hundred and twelve euro. Shall I add him?",
+        "C: Yes please.",
+        "A: Done. I'm just updating the policy now.",
+        "A: Okay, he's on the policy from today.",
+    )
+    # The 20 s of typing after a proper hold is not a hold of its own ...
+    r = check(dialogue(*lines, pauses={4: 90.0, 7: 20.0}), "hold_etiquette", "yes")
+    evidence_at(r, dialogue(*lines, pauses={4: 90.0, 7: 20.0}), 4, "Thanks very much for holding")
+    # ... but a call whose only pause it is judges it as one: announced, not asked, not thanked.
+    only = (*lines[:2], "A: Just a moment, I am doing it.", "A: Done, he's on the policy from today.")
+    check(dialogue(*only, pauses={3: 22.0}), "hold_etiquette", "no")
+
+
+def test_hold_etiquette_thanks_for_being_on_hold() -> None:
+    call = dialogue(
+        "A: Kaveri Bank, Ramesh speaking.",
+        "C: My card is blocked.",
+        "A: May I place your call on hold for two minutes while I check the card status, sir?",
+        "C: Okay.",
+        "A: Thank you for being on hold, sir. The card was blocked after three wrong PINs.",
+        pauses={4: 88.0},
+    )
+    check(call, "hold_etiquette", "yes")
 
 
 # -------------------------------------------------------------------------------------- courtesy

@@ -159,8 +159,9 @@ def test_results_round_trip_through_dicts_and_json() -> None:
 def test_chat_and_untimed_calls_score() -> None:
     chat = QAScorer().score(good_call(channel="chat"), CARD)
     untimed = QAScorer().score(dialogue(*GOOD_CALL, timed=False), CARD)
-    # On chat the 40 s pause is no hold; without times only the spoken hold is seen (asked, thanked).
-    assert chat.answers()["hold_etiquette"] == "na"
+    # On chat a pause counts as a hold only after the agent asked for one (here asked, thanked); without
+    # times only the spoken hold is seen.
+    assert chat.answers()["hold_etiquette"] == "yes"
     assert untimed.answers()["hold_etiquette"] == "yes"
     assert all(e.start is None for i in untimed.items for e in i.evidence)
     assert chat.passed is True and untimed.passed is True
