@@ -1088,8 +1088,7 @@ _CONFIRM = compile_phrases(
     r"recap|(?:so,? )?to (?:recap|summari[sz]e|sum up|sum things up|confirm)|just to (?:recap|"
     r"summari[sz]e|confirm|"
     r"let you know)|in summary|quick summary|(?:so|okay so|ok so|alright so|right so|and so),? (?:i've|ive|"
-    r"we've|"
-    r"that's|thats|your|you'll|you will|you're|you are|the)|(?:you're|you are|youre) (?:all|now) (?:set|"
+    r"we've|that's|thats|you'll|you will|you're|you are|your)|(?:you're|you are|youre) (?:all|now) (?:set|"
     r"sorted|"
     r"good|done)|all set|(?:that's|thats|that is|it's|its|everything's|everything is|this is) (?:all |now |"
     r"been )*"
@@ -1150,7 +1149,7 @@ _CUSTOMER_FIXED = compile_phrases(
     r"(?:worked|did it|did the trick)|(?:now )?(?:i have|i've got|ive got|i got|i can see|it shows|it says|"
     r"i'm getting|im getting) [^.?!]{1,40} now|now (?:i have|i've got|ive got|i got|i can see|"
     r"it shows|it says)"
-    r"|thank god|(?:connected|working|fixed|sorted)(?=\s*!)"
+    r"|thank god|(?:connected|working|fixed|sorted)(?=\s*!)|(?:i'm|im|i am) (?:back )?in(?=\s*[.!])"
 )
 _CONDITIONAL = re.compile(r"\b(?:when|if|until|once|whether|before|after)\W+$", re.IGNORECASE)
 
@@ -1166,6 +1165,27 @@ def _recap(view: CallView, turn: int) -> Match | None:
     if len(_STATE.findall(rest)) + rest.count(",") < 3 or not _STATE.search(rest):
         return None
     return Match(turn, at, len(text), view.turns[turn].text[at:])
+
+
+_AGREE = re.compile(
+    r"^\W*(?:yes|yep|yup|yeah|ja|correct|exactly|that's (?:right|correct|it)|spot on|absolutely|right|"
+    r"perfect|you got it|that's all correct)\b",
+    re.IGNORECASE,
+)
+
+
+def _customer_recap(view: CallView, first: int) -> Match | None:
+    """A recap the customer gives from turn ``first`` on ("So, 2 dogs fine, $75 for the stay ...?") that
+    the agent's next turn agrees with: the agent confirmed the outcome."""
+    for c in (c for c in view.customer if c >= first):
+        text = view.plain[c]
+        start = _RECAP_START.search(text)
+        reply = view.agent_after(c, 1)
+        if start is None or text[start.start("so") :].count(",") < 2 or not reply:
+            continue
+        if reply[0] == c + 1 and _AGREE.match(view.plain[reply[0]]):
+            return Match(reply[0], 0, len(view.plain[reply[0]]), view.turns[reply[0]].text)
+    return None
 
 
 def _customer_fixed(view: CallView, after: int) -> Match | None:
@@ -1189,14 +1209,14 @@ def confirm_resolution(view: CallView, item: ScorecardItem, scorer: QAScorer) ->
     tail = view.agent[start:] if len(view.agent) > 2 else view.agent
     found = list(view.find(_CONFIRM, tail))
     found += [m for m in (_recap(view, t) for t in tail) if m is not None]
-    fixed = _customer_fixed(view, len(view.turns) // 2)
+    fixed = _customer_fixed(view, len(view.turns) // 2) or _customer_recap(view, len(view.turns) // 2)
     features = {"confirmations": float(len(found)), "customer_confirmed": float(fixed is not None)}
     if not found and fixed is not None:
         return _result(
             item,
             "yes",
             0.6,
-            f"the customer confirms the issue is resolved: {_quote(fixed.text, 50)}",
+            f"the outcome is confirmed with the customer: {_quote(fixed.text, 50)}",
             [view.evidence(fixed)],
             features,
         )

@@ -936,6 +936,22 @@ def test_confirm_resolution_no_when_the_customer_only_asks_about_a_fix() -> None
     check(call, "confirm_resolution", "no")
 
 
+def test_confirm_resolution_yes_when_the_agent_agrees_to_the_customers_recap() -> None:
+    lines = (
+        "A: Hi, you're chatting with Ana at Harborview Hotels.",
+        "C: Can I bring my two dogs, and is late checkout possible?",
+        "A: Two dogs are fine, it's $75 for the stay. Late checkout until 1pm is $30.",
+        "C: Got it. So, 2 dogs fine, $75 for the stay, 1pm checkout for $30 if available?",
+    )
+    call = dialogue(
+        *lines, "A: Yep!", "C: Perfect, thanks", "A: Anything else I can help with?", channel="chat"
+    )
+    r = check(call, "confirm_resolution", "yes")
+    evidence_at(r, call, 4)
+    # A recap the agent does not confirm is not one.
+    check(dialogue(*lines, "A: Anything else I can help with?", channel="chat"), "confirm_resolution", "no")
+
+
 def test_offer_further_help_yes() -> None:
     call = dialogue(
         "A: Thank you for calling Harbor Insurance, this is Marco.",
