@@ -475,6 +475,19 @@ _EMPATHY = compile_phrases(
 
 
 #: "I'm not worried", "it isn't really a hassle": a feeling the customer denies
+# An acknowledgement only said to a feeling ("I'm so sorry to hear that", "that must be stressful"):
+# reviewers read it as the customer having voiced one, in words no list can hold.
+_ACK_FEELING = compile_phrases(
+    r"(?:(?:i'm|im|i am|we're|we are) )?(?:so |really |very |truly |terribly |genuinely )?sorry "
+    r"(?:to hear|about (?:that|this|the|your|all)|for (?:the trouble|all (?:the|this)|what))",
+    r"i (?:completely |totally |really |fully |absolutely |can )?understand(?:,| how| why (?:you|that|this)| "
+    r"your (?:frustration|concern|worry))",
+    r"i can (?:only )?imagine",
+    r"(?:'s|is|sounds|must be|was|are|would be) (?:really |so |very |such |incredibly |definitely )?(?:an? )?"
+    r"(?:awful |really )?(?:frustrating|annoying|stressful|worrying|upsetting|inconvenient|awful|terrible|"
+    r"nasty|difficult|nightmare|scary|disappointing|rough|tough|painful|worry|shock|not ideal)",
+    r"i know how|hear your frustration|i hear you",
+)
 _NEGATED = re.compile(
     r"(?:\bnot|n't|\bnever|\bno)\s+(?:(?:at all|really|too|that|very|so|even|a|an|the)\s+)*$", re.IGNORECASE
 )
@@ -493,6 +506,16 @@ def empathy(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult
         turn, _ = max(negative, key=lambda tp: tp[1])
         feelings = [Match(turn, 0, len(view.text(turn)), view.turns[turn].text)]
     if not feelings:
+        ack = view.first(_ACK_FEELING, view.agent)
+        if ack is not None:
+            return _result(
+                item,
+                "yes",
+                0.6,
+                f"the agent acknowledges how the customer feels: {_quote(ack.text, 40)}",
+                [view.evidence(ack)],
+                {"feelings": 0.0, "acknowledged": 1.0},
+            )
         return _result(
             item,
             "na",

@@ -456,6 +456,24 @@ def test_empathy_na_when_the_customer_is_calm() -> None:
     assert r.evidence == []
 
 
+def test_empathy_yes_when_the_agent_acknowledges_a_feeling_no_list_names() -> None:
+    # "I broke my wrist" names no feeling, but the agent's answer shows the reviewer heard one.
+    call = dialogue(
+        "A: Pulse Fitness, Marco speaking.",
+        "C: I broke my wrist mountain biking and can't train for eight weeks. Can I pause my membership?",
+        "A: Oh no, sorry to hear about your wrist! That sounds painful. We can freeze it for you.",
+    )
+    r = check(call, "empathy", "yes")
+    evidence_at(r, call, 2, "sorry to hear about")
+    # An apology for something else is no such acknowledgement.
+    calm = dialogue(
+        "A: Harbor Insurance.",
+        "C: I'd like to add my son as a driver.",
+        "A: Sorry, I should have said, my name is Aoife. I can help with that.",
+    )
+    check(calm, "empathy", "na")
+
+
 # ---------------------------------------------------------------------------- resolution_steps
 
 
