@@ -64,6 +64,9 @@ class FactOptions:
 
     min_relevance: float = 0.45
     contradict_relevance: float = 0.6
+    #: an agent who says at least this many words has given some information, even without a sentence
+    #: the rules recognise as one
+    min_words_informative: int = 60
 
 
 # --------------------------------------------------------------------------------- statements
@@ -93,7 +96,7 @@ _DEFINITE = re.compile(
     r"\b(?:the|that|those|this) ((?:[\w.$,-]+ ){1,4}(?:dollars?|bucks|pounds?|euros?))", re.I
 )
 _ACCOUNT = compile_phrases(
-    r"your (?:\w+ )?(?:bill|balance|payment|account|charges?|usage|order|refund|statement|last|"
+    r"your (?:\w+ ){0,2}(?:bill|balance|payment|account|charges?|usage|order|refund|statement|last|"
     r"current|outstanding|"
     r"due|autopay|direct debit|invoice)",
     r"you (?:were|have been|got|'ve been) (?:charged|billed|refunded|credited)|you (?:owe|paid|used|spent)",
@@ -343,16 +346,19 @@ def check_facts(
         )
     if not statements:
         said = view.first(INFORMATIVE, view.agent)
-        if said is None:
+        # Reviewers keep "na" for calls where the agent barely spoke: whoever answers a customer at any
+        # length tells them something.
+        spoken = sum(len(view.text(a).split()) for a in view.agent)
+        if said is None and spoken < opts.min_words_informative:
             return ItemResult(
                 item.id, "na", 0.7, "the agent gave no factual information", [], "rules", features
             )
         return ItemResult(
             item.id,
             "yes",
-            0.6,
+            0.6 if said is not None else 0.5,
             "the agent gave information with no amounts or offers to check; nothing contradicts it",
-            [view.evidence(said)],
+            [view.evidence(said)] if said is not None else [],
             "rules",
             features,
         )

@@ -1173,6 +1173,16 @@ def test_accurate_information_na_without_factual_statements() -> None:
     )
     r = check(call, "accurate_information", "na", facts_scorer())
     assert "no factual information" in r.rationale
+    # An agent who talks the customer through something at length has informed them, even with no
+    # sentence the rules can check.
+    walkthrough = dialogue(
+        "A: Swiftpak, good afternoon.",
+        "C: My parcel was meant to come today and nothing.",
+        "A: okay so the driver has a lot of stops today so i cant really say when hes getting to you but it "
+        "could still be today and if not the depot will phone you in the morning to arrange a new slot or a "
+        "collection from the branch nearest to you whichever suits you better",
+    )
+    check(walkthrough, "accurate_information", "yes", facts_scorer())
 
 
 def test_accurate_information_spelled_amounts_and_the_calls_own_amounts() -> None:
