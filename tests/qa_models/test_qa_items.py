@@ -1181,6 +1181,9 @@ def test_accurate_information_na_without_factual_statements() -> None:
         "A: okay so the driver has a lot of stops today so i cant really say when hes getting to you but it "
         "could still be today and if not the depot will phone you in the morning to arrange a new slot or a "
         "collection from the branch nearest to you whichever suits you better",
+        "C: okay",
+        "A: and if you'd rather not wait in you can also change the delivery to a neighbour or a safe place "
+        "in the app under manage delivery",
     )
     check(walkthrough, "accurate_information", "yes", facts_scorer())
 
