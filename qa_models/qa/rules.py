@@ -61,9 +61,8 @@ _AGENT_NAME = compile_phrases(
 _ORG_WORDS = (
     r"mobile|bank|banking|energy|electric|power|gas|water|air|airlines?|airways|insurance|telecom|"
     r"wireless|broadband|internet|cable|fibre|fiber|stream\w*|tv|media|health|care|retail|store|"
-    r"stores|shop|group|services?|financial|credit|union|utilities|motors|travel|homes?|cent(?:er|"
-    r"re)|medical|"
-    r"hospital|clinic|hire|rentals?|pharmacy|hotels?|university|college|gym|fitness|delivery|logistics|"
+    r"stores|shop|group|services?|financial|credit|union|utilities|motors|travel|homes?|cent(?:er|re)|"
+    r"medical|hospital|clinic|hire|rentals?|pharmacy|hotels?|university|college|gym|fitness|delivery|logistics|"
     r"express|parcels?|mortgages?|loans?|lending|software|cloud|benefits|council"
 )
 #: words that follow "thank you for calling" or "from" when no company name does
@@ -170,9 +169,8 @@ _ID_WORD = (
 #: A code sent to the customer's phone or email to read back: a check, not a change to the account.
 _CODE_SENT = (
     r"(?:i|we)(?:'ve|ve| have|'ll|ll| will|'m|m| am|'re| are)? (?:going to |just |now )*(?:sent|send|sending|"
-    r"texted|text|texting|emailed|email|emailing) (?:you |over |through )?(?:a|an|"
-    r"the) (?:[\w-]+ ){0,2}(?:code|"
-    r"passcode|pin|otp|one[- ]time password)"
+    r"texted|text|texting|emailed|email|emailing) (?:you |over |through )?(?:a|an|the) (?:[\w-]+ ){0,2}"
+    r"(?:code|passcode|pin|otp|one[- ]time password)"
 )
 _VERIFY_ASK = compile_phrases(
     # the terse ask: "Address?", "Name and date of birth?"
@@ -185,8 +183,7 @@ _VERIFY_ASK = compile_phrases(
     r"(?:sending|send|sent|texting|text) (?:you )?(?:an? |the )?(?:[\w-]+ )?(?:otp|one[- ]time|verification|"
     r"security) ?(?:code|password|pin|number)?",
     r"(?:need to|have to|must|let me|i'll|let's|let us) (?:first |just |quickly )?(?:verify|confirm|"
-    r"authenticate|"
-    r"identify) (?:you|your identity|who)",
+    r"authenticate|identify) (?:you|your identity|who)",
     rf"(?:can|could|may|would) (?:i|you|we) (?:please )?(?:get|have|take|give|grab|tell|read|provide|send|"
     rf"share)[^.?!]{{0,40}}(?:{_ID_WORD}|{_IDENTIFIER})",
     rf"(?:verify|confirm|check|validate|authenticate|identify|security)\w*[^.?!]{{0,60}}(?:{_IDENTIFIER})",
@@ -199,14 +196,13 @@ _VERIFY_ASK = compile_phrases(
     r"security (?:check|questions?|verification|step|process)",
     _CODE_SENT,
 )
-# The check failed: the answer does not match what is on file, or the agent gives the answer away.
 _CODE_SENT_RE = compile_phrases(_CODE_SENT)
+# The check failed: the answer does not match what is on file, or the agent gives the answer away.
 _CHECK_FAILED = compile_phrases(
-    r"(?:doesn't|does not|didn't|did not|don't|do not) match|not matching|(?:i've got|i have|i've|"
-    r"i see|it shows|"
-    r"showing|we have) (?:a )?different (?:\w+ )?(?:here|on (?:file|the account|the system))?|"
-    r"the answer (?:on|we have on|i have on|on file for) (?:the|your) (?:account|file) is|"
-    r"that's not what i have"
+    r"(?:doesn't|does not|didn't|did not|don't|do not) match|not matching|that's not what i have",
+    r"(?:i've got|i have|i've|i see|it shows|showing|we have) (?:a )?different (?:\w+ )?(?:here|on (?:file|"
+    r"the account|the system))?",
+    r"the answer (?:on|we have on|i have on|on file for) (?:the|your) (?:account|file) is",
 )
 _VERIFIED = compile_phrases(
     r"(?:you're|you are|you've been|youve been|that's|thats) (?:now |all )?(?:verified|authenticated|"
@@ -474,7 +470,6 @@ _EMPATHY = compile_phrases(
 )
 
 
-#: "I'm not worried", "it isn't really a hassle": a feeling the customer denies
 # An acknowledgement only said to a feeling ("I'm so sorry to hear that", "that must be stressful"):
 # reviewers read it as the customer having voiced one, in words no list can hold.
 _ACK_FEELING = compile_phrases(
@@ -488,6 +483,7 @@ _ACK_FEELING = compile_phrases(
     r"nasty|difficult|nightmare|scary|disappointing|rough|tough|painful|worry|shock|not ideal)",
     r"i know how|hear your frustration|i hear you",
 )
+#: "I'm not worried", "it isn't really a hassle": a feeling the customer denies
 _NEGATED = re.compile(
     r"(?:\bnot|n't|\bnever|\bno)\s+(?:(?:at all|really|too|that|very|so|even|a|an|the)\s+)*$", re.IGNORECASE
 )
@@ -809,7 +805,7 @@ def _announcement(view: CallView, after: int) -> int | None:
 def _holds(view: CallView) -> list[tuple[Gap, int | None]]:
     """The agent's holds: silences of at least the hold gap that the agent ends (and that did not
     follow the customer asking for a moment), with the agent turn that announced each, if any."""
-    threshold = view.options.chat_hold_gap_s if view.is_text else view.options.hold_gap_s
+    threshold = _hold_gap(view)
     out: list[tuple[Gap, int | None]] = []
     for gap in view.gaps():
         if view.turns[gap.after].speaker != "agent":
@@ -832,12 +828,15 @@ def _holds(view: CallView) -> list[tuple[Gap, int | None]]:
     return out
 
 
+def _hold_gap(view: CallView) -> float:
+    return view.options.chat_hold_gap_s if view.is_text else view.options.hold_gap_s
+
+
 def _working_pause(view: CallView, gap: Gap) -> bool:
     """A short silence right after the agent said what they were doing."""
-    threshold = view.options.chat_hold_gap_s if view.is_text else view.options.hold_gap_s
     before = gap.before
     return (
-        gap.seconds < 2 * threshold
+        gap.seconds < 2 * _hold_gap(view)
         and view.turns[before].speaker == "agent"
         and any(view.first(p, [before]) is not None for p in (_WORKING, _ACTION_NOW, _HOLD_WORDS))
         and view.first(_EXPLICIT_HOLD, [before]) is None
