@@ -91,7 +91,8 @@ _PAST = compile_phrases(
     r"not running|finished|is over|was over|isn't available|is not available|not available anymore|"
     r"until last|(?:wasn't|was not|isn't|is not) (?:valid|active)"
 )
-_SENTENCE = re.compile(r"[^.!?]+[.!?]?")
+# A decimal point ("1.00 USD a minute") does not end a sentence.
+_SENTENCE = re.compile(r"(?:[^.!?]|(?<=\d)\.(?=\d))+[.!?]?")
 _DEFINITE = re.compile(
     r"\b(?:the|that|those|this) ((?:[\w.$,-]+ ){1,4}(?:dollars?|bucks|pounds?|euros?))", re.I
 )

@@ -49,7 +49,7 @@ _NOT_A_NAME = (
     "ok|okay|right|checking|reaching|getting|available|ready|having|seeing|showing|call|customer"
 )
 # A stored transcript has names redacted: "my name is [PERSON]" still gives a name.
-_NAME = rf"(?:\[PERSON\]|(?!(?:{_NOT_A_NAME})\b)[a-z][a-z'-]+)"
+_NAME = rf"(?:\[PERSON\]|(?!(?:{_NOT_A_NAME})\b)[^\W\d_][\w'-]+)"
 _AGENT_NAME = compile_phrases(
     rf"my name(?:'s| is) {_NAME}",
     rf"(?:you're|you are|you've been) (?:speaking|talking|chatting|connected|through) (?:with|to) {_NAME}"
@@ -57,6 +57,7 @@ _AGENT_NAME = compile_phrases(
     rf"(?:i'm|i am|im) {_NAME}(?= (?:and|speaking|here|from|with|at|on|how|what|i|calling)\b|[,.!]|$)",
     rf"(?:this is|it's|it is) {_NAME}(?= (?:speaking|here|from|with|at|on|in|how|what|calling)\b|[,.!]|$)",
     rf"{_NAME} (?:speaking|here)(?= [,.!]|[,.!]|$| how| what| from| at| with| on| and)",
+    rf"(?:you've got|you have|you got) {_NAME}(?= [,.!]|[,.!]|$| (?:speaking|here|on|at|how|what))",
 )
 _ORG_WORDS = (
     r"mobile|bank|banking|energy|electric|power|gas|water|air|airlines?|airways|insurance|telecom|"
@@ -164,7 +165,7 @@ _IDENTIFIER = (
 _ID_WORD = (
     r"(?:member|membership|customer|account|client|policy|patient|student|employee|workspace|user|booking|"
     r"order|claim|case|ticket|loan|reservation|confirmation|rental|tracking|way ?bill|parcel|consignment) ?"
-    r"(?:id|number|no|reference|ref)"
+    r"(?:id|number|no|reference|ref|code)"
 )
 #: A code sent to the customer's phone or email to read back: a check, not a change to the account.
 _CODE_SENT = (
@@ -179,6 +180,9 @@ _VERIFY_ASK = compile_phrases(
     rf"the )?(?:{_IDENTIFIER}|{_ID_WORD})"
     rf"(?: and (?:your |the )?"
     rf"(?:name|{_IDENTIFIER}|{_ID_WORD}))?(?: please)?(?:\?|(?=\s*$))",
+    # ... or the whole turn: "Name and date of birth."
+    rf"^(?:(?:your |the )?name and )?(?:your |the )?(?:{_IDENTIFIER}|{_ID_WORD})"
+    rf"(?: and (?:your |the )?(?:name|{_IDENTIFIER}|{_ID_WORD}))?(?: please)?\.?$",
     r"(?:for|to complete|to do) (?:the |a |some )?(?:verification|security|id check)",
     r"(?:sending|send|sent|texting|text) (?:you )?(?:an? |the )?(?:[\w-]+ )?(?:otp|one[- ]time|verification|"
     r"security) ?(?:code|password|pin|number)?",
@@ -197,6 +201,8 @@ _VERIFY_ASK = compile_phrases(
     _CODE_SENT,
 )
 _CODE_SENT_RE = compile_phrases(_CODE_SENT)
+#: "If you'd rather I add it, I'd just need to verify your account": an offer, not a check
+_HYPOTHETICAL = re.compile(r"\b(?:if|i'd|i would|we'd|we would)\b[^.?!]*$", re.IGNORECASE)
 # The check failed: the answer does not match what is on file, or the agent gives the answer away.
 _CHECK_FAILED = compile_phrases(
     r"(?:doesn't|does not|didn't|did not|don't|do not) match|not matching|that's not what i have",
@@ -240,6 +246,7 @@ _DISCLOSE = compile_phrases(
     r"restored|restore|re-?sent|sent a replacement) (?:that|it|this|the|your|you|a|an|those)",
     # read off the account: "so you're on the twelve month flex plan ... four months left on the contract"
     r"you(?:'re| are) on (?:the|our) [^.?!]{0,40}(?:plan|tariff|package|contract|membership|policy)|"
+    r"you(?:'re| are) (?:currently |now )?paying|"
     r"you(?:'ve| have) (?:got )?[^.?!]{0,30}(?:left|remaining|outstanding|owing) on (?:the|your)",
     r"(?:transactions?|charges?|payments?|purchases?|debits?) (?:on|to|from) your (?:[\w-]+ ){0,3}(?:card|"
     r"account)|(?:card|account) ending (?:in )?(?:\d|zero|one|two|three|four|five|six|seven|eight|nine)",
@@ -265,7 +272,11 @@ _SEEN = compile_phrases(
 
 
 def verify_identity(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult:
-    asks = list(view.find(_VERIFY_ASK, view.agent))
+    asks = [
+        m
+        for m in view.find(_VERIFY_ASK, view.agent)
+        if not _HYPOTHETICAL.search(view.text(m.turn)[: m.start])
+    ]
     verified = list(view.find(_VERIFIED, view.agent))
     disclosures = sorted(
         [
@@ -358,9 +369,9 @@ _RESTATE = compile_phrases(
     r"writing|chatting) (?:about|because|regarding|since|to)",
     r"(?:is that|is this|was that|have i got that|did i get that|have i understood that) (?:right|correct)",
     r"(?:correct|right) me if i'?m wrong",
-    r"(?:so|okay so|ok so|alright so|right so|and) (?:you(?:'d| would) like|you want|you need|you(?:'re|"
-    r" are) "
-    r"(?:looking|hoping|wanting|trying)|your (?:issue|problem|question|concern) is|the (?:issue|problem) is|"
+    r"(?:so|okay so|ok so|alright so|right so) (?:you(?:'d| would) like|you want|you wanna|you need|"
+    r"you(?:'re| are) (?:asking|looking|hoping|wanting|trying)|your (?:issue|problem|question|concern) is|"
+    r"the (?:issue|problem) is|"
     r"you(?:'ve| have) been|you were|you got|you('re| are) seeing|you noticed|you received)",
     r"i understand (?:that )?(?:you(?:'d| would| want| need|'re| are| have|'ve| were| was| got| did| didn't| "
     r"received| can't| cannot| haven't| paid| noticed| saw)|your \w+ (?:is|isn't|was|wasn't|has|hasn't|"
@@ -370,6 +381,7 @@ _RESTATE = compile_phrases(
     r"you(?:'d| would) like (?:me )?to [^.?!]{3,80}\?",
     r"am i right",
 )
+_TAG_QUESTION = re.compile(r"\b(?:right|correct|is that right|yeah)\W*$", re.IGNORECASE)
 _STOP = set(
     "the a an and or but to of for in on at is it i you my your me we our that this with was be have has "
     "had do did so just can could would will not no yes ok okay um uh like get got about there they them "
@@ -384,11 +396,16 @@ def _content(text: str) -> set[str]:
 def understand_need(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult:
     # The restatement should come before the agent acts: look in the agent's turns up to two thirds.
     window = view.agent[: max(3, (2 * len(view.agent) + 2) // 3)]
-    phrase = view.first(_RESTATE, window[1:] or window)
+    # The agent's first turn is a greeting, unless the customer spoke first (chat: the question, then
+    # "Hi, this is Kenji. So you're looking at switching ...").
+    if window and not (view.customer and view.customer[0] < window[0]):
+        window = window[1:] or window
+    phrase = view.first(_RESTATE, window)
     echo: Match | None = None
-    for i in window[1:]:
+    for i in window:
         text = view.text(i)
-        if "?" not in text:
+        # ASR text has no question marks: "... at the gas station right"
+        if "?" not in text and not _TAG_QUESTION.search(text):
             continue
         said = (
             set().union(*(_content(view.text(c)) for c in view.customer if c < i)) if view.customer else set()
@@ -435,6 +452,7 @@ _FEELING_STRONG = compile_phrases(
     r"\w+ (?:days|weeks|hours|minutes))|losing (?:my )?(?:patience|mind)|what a mess|this is insane|"
     r"seriously|i'm done|im done|cancel everything|inconvenien\w*|hassle|(?:such )?a pain|stuck|"
     r"stranded|can't afford|cant afford|freaking out|concerned|concern is|embarrass\w*|humiliat\w*|"
+    r"alarm(?:ed|ing)|rough (?:day|week|month|year|time|few \w+)|bummed|"
     # trouble and urgency people voice without naming a feeling; reviewers count it as inconvenience
     r"keeps? (?:logging|crashing|dropping|failing|freezing|cutting|kicking|charging|happening|going)|"
     r"(?:got|been|was|were|is) (?:stolen|hacked|scammed|lost|cancell?ed|cut off|overcharged|double charged)|"
@@ -464,9 +482,9 @@ _EMPATHY = compile_phrases(
     r"thank(?:s| you) for (?:your patience|bearing with|being (?:so )?patient|being understanding|"
     r"raising this|letting us know|bringing this)",
     r"i appreciate (?:your patience|you (?:bearing|being)|how)",
-    r"don't worry|no need to worry|rest assured|(?:let me|i'll|i will|i'm going to) (?:make this right|"
-    r"sort this "
-    r"out for you|get this sorted|take care of (?:this|that|it) for you)",
+    r"don't (?:worry|panic|stress)|no need to (?:worry|panic)|rest assured",
+    r"(?:let me|i'll|i will|i'm going to) (?:make this right|sort this out for you|get this sorted|"
+    r"take care of (?:this|that|it) for you)",
 )
 
 
@@ -474,13 +492,16 @@ _EMPATHY = compile_phrases(
 # reviewers read it as the customer having voiced one, in words no list can hold.
 _ACK_FEELING = compile_phrases(
     r"(?:(?:i'm|im|i am|we're|we are) )?(?:so |really |very |truly |terribly |genuinely )?sorry "
-    r"(?:to hear|about (?:that|this|the|your|all)|for (?:the trouble|all (?:the|this)|what))",
+    r"(?:to hear|about (?:that|this|the|your|all)|for (?:the trouble|all (?:the|this)|what)|(?:it's|that's|"
+    r"this has|it has) been)",
+    r"(?:please|oh) don't (?:worry|panic)|don't panic",
     r"i (?:completely |totally |really |fully |absolutely |can )?understand(?:,| how| why (?:you|that|this)| "
     r"your (?:frustration|concern|worry))",
     r"i can (?:only )?imagine",
-    r"(?:'s|is|sounds|must be|was|are|would be) (?:really |so |very |such |incredibly |definitely )?(?:an? )?"
+    r"(?:(?:that|it|this)(?:'s| is| was)|is|sounds|must be|was|are|would be) "
+    r"(?:really |so |very |such |incredibly |definitely )?(?:an? )?"
     r"(?:awful |really )?(?:frustrating|annoying|stressful|worrying|upsetting|inconvenient|awful|terrible|"
-    r"nasty|difficult|nightmare|scary|disappointing|rough|tough|painful|worry|shock|not ideal)",
+    r"nasty|difficult|nightmare|scary|disappointing|rough|tough|painful|worry|shock|not ideal|alarming)",
     r"i know how|hear your frustration|i hear you",
 )
 #: "I'm not worried", "it isn't really a hassle": a feeling the customer denies
@@ -499,8 +520,7 @@ def empathy(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult
     negative = [] if feelings else scorer.negative_turns(view)
     if negative:
         # No feeling named, but a turn that reads as a complaint ("it's not great to be honest").
-        turn, _ = max(negative, key=lambda tp: tp[1])
-        feelings = [Match(turn, 0, len(view.text(turn)), view.turns[turn].text)]
+        feelings = [Match(t, 0, len(view.text(t)), view.turns[t].text) for t, _ in sorted(negative)]
     if not feelings:
         ack = view.first(_ACK_FEELING, view.agent)
         if ack is not None:
@@ -575,10 +595,12 @@ _ACTION_DONE = compile_phrases(
     r"processed|sorted|fixed|cancell?ed|set up|applied|resolved|updated|completed|all set|sorted out|"
     r"refunded|credited|reversed|removed|activated|reset|restored|unlocked|back on|working|approved|booked|"
     r"scheduled|arranged|submitted|raised|logged|escalated|sent|issued|dispatched|ordered|posted|paid|waived|"
-    r"cleared|lifted|re-?activated|renewed|extended|changed|moved|added|switched|put through|cancell?ed)",
-    r"(?:i've|ive|i have|we've|weve|we have|i just|i've just) (?:now |also |just )?put (?:the|your|that|this|"
-    r"it|"
-    r"a|an) (?:\w+ )?(?:through|in)",
+    r"cleared|lifted|re-?activated|renewed|extended|changed|moved|added|switched|put through|cancell?ed|"
+    r"frozen|paused|blocked|locked|suspended|reinstated)",
+    # "okay done, it's frozen November and December"
+    r"^\W*(?:(?:okay|ok|right|alright)\W+)?(?:done|all done)\b",
+    r"(?:i've|ive|i have|we've|weve|we have|i just|i've just|so i) (?:now |also |just )?put "
+    r"(?:the|your|that|this|it|a|an) (?:\w+ )?(?:through|in)",
 )
 _ACTION_PLANNED = compile_phrases(
     r"(?:i will|i'll|ill|we will|we'll|i'm going to|im going to|i am going to|let me|i can) (?:go ahead and |"
@@ -635,6 +657,12 @@ _VAGUE = compile_phrases(
     r"nothing (?:i|we) can do|(?:you'll|you will) (?:just )?have to (?:wait|call back)|try again later"
 )
 
+#: The customer leaving with the matter open: answers given were not a resolution.
+_UNRESOLVED = compile_phrases(
+    r"(?:so )?(?:there's|there is) nothing (?:you|anyone) can do|unbelievable|useless|waste of (?:my )?time|"
+    r"(?:can|could|may) i (?:talk|speak) to (?:a|your|the) (?:supervisor|manager)"
+)
+
 
 def resolution_steps(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult:
     done = sorted(
@@ -682,7 +710,7 @@ def resolution_steps(view: CallView, item: ScorecardItem, scorer: QAScorer) -> I
             [view.evidence(planned[0])],
             features,
         )
-    if not vague:
+    if not vague and view.first(_UNRESOLVED, view.customer[-4:]) is None:
         # A question answered is a matter resolved: an information call has no other step.
         from qa_models.qa.facts import INFORMATIVE, amounts
 
@@ -751,7 +779,8 @@ _HOLD_ASK = compile_phrases(
     r"(?:hold|moment|minute|second|check)[^.?!]{0,30}\?",
     # A polite request that says for how long or why is how many agents ask ("please hold the line",
     # "bear with me a sec, I'm pulling up..."); a bare "bear with me" is not.
-    r"please (?:hold|wait|stay on|bear|give me|allow me)|(?:hold|wait)[^.?!]{0,20} please",
+    r"please (?:hold|wait|stay on|bear|give me|allow me)|(?:hold|wait)[^.?!]{0,20} please|"
+    r"(?:one|a|just a) (?:moment|minute|sec|second),? please",
     r"bear with(?: me| us)? (?:(?:for )?(?:a|one|two|just a) (?:sec|second|moment|minute|tick)|"
     r"while|i'm \w+ing|"
     r"im \w+ing|i am \w+ing)",
@@ -814,9 +843,18 @@ def _holds(view: CallView) -> list[tuple[Gap, int | None]]:
             continue
         # A hold the agent asked for explicitly ("can I put you on hold?") counts when shorter too.
         explicit = view.first(_EXPLICIT_HOLD, view.agent_before(gap.after, 1)) is not None
-        if gap.seconds < (min(threshold / 2, view.options.hold_gap_s) if explicit else threshold):
-            continue
         before = view.turns[gap.before]
+        # On chat, an agent who announced a wait ("one moment please") and wrote again after it: the
+        # silence is theirs, not the customer's typing.
+        announced = (
+            view.is_text and before.speaker == "agent" and view.first(_HOLD_WORDS, [gap.before]) is not None
+        )
+        if explicit:
+            least = min(threshold / 2, view.options.hold_gap_s)
+        else:
+            least = threshold / 2 if announced else threshold
+        if gap.seconds < least:
+            continue
         if before.speaker == "customer" and view.first(_CUSTOMER_PAUSE, [gap.before]) is not None:
             continue
         out.append((gap, _announcement(view, gap.after)))
@@ -911,7 +949,10 @@ _RUDE_STRONG = compile_phrases(
 )
 _RUDE_WEAK = compile_phrases(
     r"there's nothing (?:i|we) can do|there is nothing (?:i|we) can do|i can't help you|i cannot help you|"
-    r"that's (?:just )?(?:the|our) policy|it is what it is|i don't know what (?:else )?to tell you|"
+    r"that's (?:just )?(?:the|our) (?:policy|process)|that's (?:just )?how (?:we do it|it works)|"
+    r"it is what it is|"
+    # a bare "Fine." to open a reply
+    r"(?:^|(?<=[.!?]\s))fine(?=[.!])|i don't know what (?:else )?to tell you|"
     r"you'll just have to|as (?:i|we) (?:said|mentioned|explained)(?: (?:before|earlier))?|"
     r"like i (?:said|told you)|as i told you|obviously|again,? (?:the|i|you)|look,|listen,|um,? no|no no no|"
     r"ugh|fine,? whatever"
@@ -1012,9 +1053,10 @@ _SECRET = compile_phrases(
     r"case|not|valid|invalid|locked|on its way|in|emailed|texted|at least|too|only|\d+ (?:digits?|characters?"
     r"|letters?)))\s*(?:[\"'][^\"']{2,40}[\"']|(?=[\w@#$%!*-]*\d)[\w@#$%!*-]+|"
     r"(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine) ?){3,})",
-    # a code read out a few words after naming it: "a temporary pin ... it's three nine zero one one seven"
-    r"(?:password|passcode|pin|pin code|security code)[^.?!]{0,50}(?:it's|its|it is|is|:) "
-    r"(?:\d{4,}|(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine) ?){4,})",
+    # a code read out a few words after naming it, in the same or the next sentence: "a temporary pin ...
+    # it's three nine zero one one seven", "a temporary PIN. It's five two nine, zero eight one."
+    r"(?:password|passcode|pin|pin code|security code)[^?!]{0,50}(?:it's|its|it is|is|:) "
+    r"(?:\d{4,}|(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)[ ,]*){4,})",
     r"(?:mother'?s maiden name|security answer|answer to (?:your|the) security question|first pet|"
     r"place of birth)(?: (?:on file|we have|i have|it says))? (?:is|was|says|shows)"
     r"(?! (?:correct|right|wrong|incorrect|not|needed|required))\s*[\"']?\w+",

@@ -45,6 +45,22 @@ def test_every_default_item_has_a_builtin_scorer() -> None:
     assert {i.id for i in CARD.items} <= set(BUILTIN)
 
 
+def test_no_phrase_pattern_matches_nothing() -> None:
+    # A stray "|" at the end of a split pattern string adds an empty alternative, which matches
+    # every turn; the dialogue tests only notice it on the items they cover.
+    import re
+
+    from qa_models.qa import facts, rules
+
+    empty = [
+        f"{mod.__name__}.{name}"
+        for mod in (rules, facts)
+        for name, value in vars(mod).items()
+        if isinstance(value, re.Pattern) and value.fullmatch("") is not None
+    ]
+    assert not empty
+
+
 # ------------------------------------------------------------------------------------ greeting
 
 
@@ -1112,6 +1128,13 @@ def test_accurate_information_yes_for_the_right_price() -> None:
     evidence_at(r, call, 2, "$45")
 
 
+def test_accurate_information_a_decimal_point_does_not_end_the_sentence() -> None:
+    # "$45.00 a month" read as "$45." and "00 a month" would call the price $0
+    call = plan_call("The Unlimited Plus plan is 45.00 USD a month with unlimited calls and 100 GB of data.")
+    r = check(call, "accurate_information", "yes", facts_scorer())
+    assert any(e.turn == 2 and e.text.startswith("The Unlimited Plus plan is 45.00 USD") for e in r.evidence)
+
+
 def test_accurate_information_no_for_a_wrong_price() -> None:
     call = plan_call("The Unlimited Plus plan is $35 a month.")
     r = check(call, "accurate_information", "no", facts_scorer())
@@ -1423,6 +1446,166 @@ VARIANTS = [
     ),
     ("closing", "yes", ["A: Skyline.", "C: That's all.", "A: Thanks for your patience today, take care."]),
     ("closing", "yes", ["A: Skyline.", "C: That's all.", "A: I appreciate your call, have a good evening."]),
+    # from the fourth dev set's errors: names with accents, "you've got Marcus", a terse ask as a
+    # statement, a conditional offer to verify, ASR tag questions, reassurance as acknowledgement
+    ("greeting", "yes", ["A: Hi there, you're chatting with Tomás from Lumen Books."]),
+    ("greeting", "yes", ["A: Brightline Mobile, good morning! You've got Marcus."]),
+    ("greeting", "no", ["A: Brightline Mobile. You've got the billing line, how can I help?"]),
+    (
+        "verify_identity",
+        "yes",
+        [
+            "A: Skyway Airlines, Alex.",
+            "C: My flight was cancelled.",
+            "A: Can I have your confirmation code?",
+            "C: K7RQ4M.",
+            "A: Thanks. I've got your booking here, Denver to Boston.",
+        ],
+    ),
+    (
+        "verify_identity",
+        "yes",
+        [
+            "A: Brightline.",
+            "C: Why is my bill so high?",
+            "A: Name and date of birth.",
+            "C: Jo Park, May second 1980.",
+            "A: Okay. I can see your bill has $63 of roaming on it.",
+        ],
+    ),
+    (
+        "verify_identity",
+        "na",
+        [
+            "A: Brightline, Dana.",
+            "C: Do I need anything to use my phone in Spain?",
+            "A: A travel pass. You can add it in the app, or if you'd rather I add it, I'd just need to "
+            "verify your account first.",
+            "C: No thanks, I'll use the app.",
+        ],
+    ),
+    (
+        "verify_identity",
+        "no",
+        [
+            "A: Pinecrest Insurance, Craig.",
+            "C: How much more will it cost to add my son?",
+            "A: Who am I speaking with?",
+            "C: Ana Lind.",
+            "A: Okay Ana, right now you're paying $218 a month.",
+        ],
+    ),
+    (
+        "understand_need",
+        "yes",
+        [
+            "C: Do you have deals if I bring my own number?",
+            "A: Hi, this is Kenji at Brightline! So you're looking at switching and keeping your number.",
+            "C: Yes.",
+            "A: The Summer Switch offer takes half off Unlimited Plus for two months.",
+            "C: Great.",
+            "A: You can sign up in the app.",
+            "C: Thanks.",
+            "A: Anything else?",
+        ],
+    ),
+    (
+        "understand_need",
+        "yes",
+        [
+            "A: harbor bank how can i help",
+            "C: i lost my debit card at the gas station yesterday",
+            "A: oh no okay so your debit card went missing at the gas station yesterday right",
+            "C: yeah",
+        ],
+    ),
+    (
+        "understand_need",
+        "no",
+        [
+            "A: brightline mobile this is sherri",
+            "C: i need the transfer pin for my number",
+            "A: okay i see the account and you've been with us since twenty nineteen why are you leaving",
+        ],
+    ),
+    (
+        "empathy",
+        "yes",
+        [
+            "A: Summit Fitness, Tay.",
+            "C: I'm having knee surgery next week, it's been a rough month.",
+            "A: Oh, I'm sorry, I hope it goes well.",
+        ],
+    ),
+    (
+        "empathy",
+        "yes",
+        [
+            "A: Northfield Savings, Colin.",
+            "C: There are two charges on my card I didn't make.",
+            "A: Okay, I know that's alarming to see. Let's get the card blocked.",
+        ],
+    ),
+    (
+        "empathy",
+        "yes",
+        [
+            "A: Ridgeway Power.",
+            "C: I can't pay by Wednesday and I'm panicking.",
+            "A: Don't panic, we'll sort it.",
+        ],
+    ),
+    (
+        "courtesy",
+        "no",
+        [
+            "A: Brightline.",
+            "C: I did that twice already!",
+            "A: like i said i need you to do it anyway that's the process",
+        ],
+    ),
+    (
+        "courtesy",
+        "no",
+        ["A: Lumora.", "C: CANCEL. please.", "A: Fine. As I said, a notice went out in October."],
+    ),
+    ("courtesy", "yes", ["A: Brightline.", "C: Is Friday ok?", "A: Friday is fine. I'll book it for you."]),
+    (
+        "no_sensitive_data_spoken",
+        "no",
+        [
+            "A: Brightline.",
+            "C: Voicemail?",
+            "A: I've made you a temporary PIN. It's five two nine, zero eight one.",
+        ],
+    ),
+    (
+        "no_sensitive_data_spoken",
+        "yes",
+        [
+            "A: Brightline.",
+            "C: Voicemail?",
+            "A: I've texted you a temporary PIN. It's valid for ten minutes.",
+        ],
+    ),
+    (
+        "resolution_steps",
+        "yes",
+        ["A: Summit Fitness.", "C: Freeze it please.", "A: okay done it's frozen until january"],
+    ),
+    (
+        "resolution_steps",
+        "no",
+        [
+            "A: Brightline.",
+            "C: Why is there $63 of roaming on my bill?",
+            "A: You're on Unlimited Plus, which doesn't include Mexico. Calls there are $0.25 a minute.",
+            "C: Can you take some of it off?",
+            "A: No. You made 252 minutes of calls, that's $63.",
+            "C: Can I speak to a supervisor?",
+            "A: A pass would have been $10 a day. They'll tell you the same.",
+        ],
+    ),
 ]
 
 
@@ -1445,6 +1628,22 @@ def test_hold_etiquette_short_hold_that_was_asked_for_still_counts() -> None:
     r = check(call, "hold_etiquette", "yes")
     evidence_at(r, call, 2, "Is it okay")
     evidence_at(r, call, 4, "Thanks so much for waiting")
+
+
+def test_hold_etiquette_chat_wait_the_agent_announced() -> None:
+    # On chat a reply takes a while anyway; a wait the agent announced and wrote again after is a hold.
+    lines = [
+        "C: My roaming pass is on my bill twice.",
+        "A: Hi, Sam here. Let me go through the charges on your bill, one moment please.",
+        "A: Thanks for your patience! I can see the duplicate.",
+    ]
+    call = dialogue(*lines, channel="chat", chat_step_s=110.0)
+    r = check(call, "hold_etiquette", "yes")
+    evidence_at(r, call, 2, "Thanks for your patience")
+    unannounced = dialogue(
+        lines[0], "A: Hi, Sam here.", "A: I can see the duplicate.", channel="chat", chat_step_s=110.0
+    )
+    check(unannounced, "hold_etiquette", "na")
 
 
 def test_hold_etiquette_two_holds_the_second_not_thanked() -> None:
