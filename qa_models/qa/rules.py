@@ -201,8 +201,9 @@ _VERIFY_ASK = compile_phrases(
     _CODE_SENT,
 )
 _CODE_SENT_RE = compile_phrases(_CODE_SENT)
-#: "If you'd rather I add it, I'd just need to verify your account": an offer, not a check
-_HYPOTHETICAL = re.compile(r"\b(?:if|i'd|i would|we'd|we would)\b[^.?!]*$", re.IGNORECASE)
+#: "If you'd rather I add it, I'd just need to verify your account": an offer, not a check (but "if you
+#: could confirm your postcode" is an ask)
+_HYPOTHETICAL = re.compile(r"\bif you(?:'d| would)? (?:rather|prefer|want|like)\b[^.?!]*$", re.IGNORECASE)
 # The check failed: the answer does not match what is on file, or the agent gives the answer away.
 _CHECK_FAILED = compile_phrases(
     r"(?:doesn't|does not|didn't|did not|don't|do not) match|not matching|that's not what i have",
@@ -595,8 +596,10 @@ _ACTION_DONE = compile_phrases(
     r"processed|sorted|fixed|cancell?ed|set up|applied|resolved|updated|completed|all set|sorted out|"
     r"refunded|credited|reversed|removed|activated|reset|restored|unlocked|back on|working|approved|booked|"
     r"scheduled|arranged|submitted|raised|logged|escalated|sent|issued|dispatched|ordered|posted|paid|waived|"
-    r"cleared|lifted|re-?activated|renewed|extended|changed|moved|added|switched|put through|cancell?ed|"
-    r"frozen|paused|blocked|locked|suspended|reinstated)",
+    r"cleared|lifted|re-?activated|renewed|extended|changed|moved|added|switched|put through|cancell?ed)",
+    # a state that is also how problems are described ("your card is blocked") only with "now" or "been"
+    r"(?:that's|it's|it is|your \w+ (?:is|has)|the \w+ (?:is|has)) (?:now|been|now been) (?:frozen|paused|"
+    r"blocked|locked|suspended|reinstated)",
     # "okay done, it's frozen November and December"
     r"^\W*(?:(?:okay|ok|right|alright)\W+)?(?:done|all done)\b",
     r"(?:i've|ive|i have|we've|weve|we have|i just|i've just|so i) (?:now |also |just )?put "
@@ -1055,8 +1058,9 @@ _SECRET = compile_phrases(
     r"(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine) ?){3,})",
     # a code read out a few words after naming it, in the same or the next sentence: "a temporary pin ...
     # it's three nine zero one one seven", "a temporary PIN. It's five two nine, zero eight one."
-    r"(?:password|passcode|pin|pin code|security code)[^?!]{0,50}(?:it's|its|it is|is|:) "
-    r"(?:\d{4,}|(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)[ ,]*){4,})",
+    # (the next sentence only when it opens with the code: "... your PIN. Your reference is 5550" is not one)
+    r"(?:password|passcode|pin|pin code|security code)(?:[^.?!]{0,50}(?:it's|its|it is|is|:)|[^.?!]{0,50}\. "
+    r"(?:it's|its|it is)) (?:\d{4,}|(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)[ ,]*){4,})",
     r"(?:mother'?s maiden name|security answer|answer to (?:your|the) security question|first pet|"
     r"place of birth)(?: (?:on file|we have|i have|it says))? (?:is|was|says|shows)"
     r"(?! (?:correct|right|wrong|incorrect|not|needed|required))\s*[\"']?\w+",

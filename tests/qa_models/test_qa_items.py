@@ -1596,6 +1596,27 @@ VARIANTS = [
     (
         "resolution_steps",
         "no",
+        ["A: Cobalt Bank.", "C: My card doesn't work.", "A: Yes, I see your card is blocked.", "C: And?"],
+    ),
+    (
+        "no_sensitive_data_spoken",
+        "yes",
+        ["A: Brightline.", "C: Voicemail?", "A: Your PIN has been reset. Your reference is 55501234."],
+    ),
+    (
+        "verify_identity",
+        "yes",
+        [
+            "A: Cobalt Bank, Lee.",
+            "C: What's my balance?",
+            "A: If you could confirm your date of birth for me, I'll pull it up.",
+            "C: May second 1980.",
+            "A: Thanks. Your balance is $240.",
+        ],
+    ),
+    (
+        "resolution_steps",
+        "no",
         [
             "A: Brightline.",
             "C: Why is there $63 of roaming on my bill?",
