@@ -382,7 +382,7 @@ _RESTATE = compile_phrases(
     r"you(?:'d| would) like (?:me )?to [^.?!]{3,80}\?",
     r"am i right",
 )
-_TAG_QUESTION = re.compile(r"\b(?:right|correct|is that right|yeah)\W*$", re.IGNORECASE)
+_TAG_QUESTION = re.compile(r"\b(?:right|correct|yeah)\W*$", re.IGNORECASE)
 _STOP = set(
     "the a an and or but to of for in on at is it i you my your me we our that this with was be have has "
     "had do did so just can could would will not no yes ok okay um uh like get got about there they them "
@@ -521,7 +521,7 @@ def empathy(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult
     negative = [] if feelings else scorer.negative_turns(view)
     if negative:
         # No feeling named, but a turn that reads as a complaint ("it's not great to be honest").
-        feelings = [Match(t, 0, len(view.text(t)), view.turns[t].text) for t, _ in sorted(negative)]
+        feelings = [Match(t, 0, len(view.text(t)), view.turns[t].text) for t, _ in negative]
     if not feelings:
         ack = view.first(_ACK_FEELING, view.agent)
         if ack is not None:
@@ -854,8 +854,10 @@ def _holds(view: CallView) -> list[tuple[Gap, int | None]]:
         )
         if explicit:
             least = min(threshold / 2, view.options.hold_gap_s)
+        elif announced:
+            least = threshold / 2
         else:
-            least = threshold / 2 if announced else threshold
+            least = threshold
         if gap.seconds < least:
             continue
         if before.speaker == "customer" and view.first(_CUSTOMER_PAUSE, [gap.before]) is not None:
@@ -1059,8 +1061,9 @@ _SECRET = compile_phrases(
     # a code read out a few words after naming it, in the same or the next sentence: "a temporary pin ...
     # it's three nine zero one one seven", "a temporary PIN. It's five two nine, zero eight one."
     # (the next sentence only when it opens with the code: "... your PIN. Your reference is 5550" is not one)
-    r"(?:password|passcode|pin|pin code|security code)(?:[^.?!]{0,50}(?:it's|its|it is|is|:)|[^.?!]{0,50}\. "
-    r"(?:it's|its|it is)) (?:\d{4,}|(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)[ ,]*){4,})",
+    r"(?:password|passcode|pin|pin code|security code)[^.?!]{0,50}"
+    r"(?:it's|its|it is|is|:|\. (?:it's|its|it is)) "
+    r"(?:\d{4,}|(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)[ ,]*){4,})",
     r"(?:mother'?s maiden name|security answer|answer to (?:your|the) security question|first pet|"
     r"place of birth)(?: (?:on file|we have|i have|it says))? (?:is|was|says|shows)"
     r"(?! (?:correct|right|wrong|incorrect|not|needed|required))\s*[\"']?\w+",

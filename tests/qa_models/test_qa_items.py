@@ -5,13 +5,14 @@ must point at the turn (and the span inside it) that justifies it."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from qa_models import DocumentFacts, KnowledgeFact, QAScorer
-from qa_models.qa import ItemResult, QAOptions
+from qa_models.qa import ItemResult, QAOptions, facts, rules
 from qa_models.tagger import TagInput
 from tests.fakes import HashingEncoder
 from tests.qa_models.dialogues import CARD, dialogue, score_item, turn_of
@@ -48,10 +49,6 @@ def test_every_default_item_has_a_builtin_scorer() -> None:
 def test_no_phrase_pattern_matches_nothing() -> None:
     # A stray "|" at the end of a split pattern string adds an empty alternative, which matches
     # every turn; the dialogue tests only notice it on the items they cover.
-    import re
-
-    from qa_models.qa import facts, rules
-
     empty = [
         f"{mod.__name__}.{name}"
         for mod in (rules, facts)
@@ -1129,7 +1126,7 @@ def test_accurate_information_yes_for_the_right_price() -> None:
 
 
 def test_accurate_information_a_decimal_point_does_not_end_the_sentence() -> None:
-    # "$45.00 a month" read as "$45." and "00 a month" would call the price $0
+    # "45.00 USD a month" split into "... 45." and "00 USD a month ..." would call the price $0
     call = plan_call("The Unlimited Plus plan is 45.00 USD a month with unlimited calls and 100 GB of data.")
     r = check(call, "accurate_information", "yes", facts_scorer())
     assert any(e.turn == 2 and e.text.startswith("The Unlimited Plus plan is 45.00 USD") for e in r.evidence)
