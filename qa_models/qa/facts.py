@@ -60,10 +60,13 @@ class KnowledgeChecker(Protocol):
 @dataclass(slots=True)
 class FactOptions:
     """``min_relevance``: a document below it is not about the statement; ``contradict_relevance``:
-    amounts are only called wrong against a document at least this relevant."""
+    a promotion is only called out of date when its document is at least this relevant;
+    ``clash_relevance``: amounts are only called wrong against a document at least this relevant
+    (higher: a price from another product or another company's plan is not a wrong price)."""
 
     min_relevance: float = 0.45
-    contradict_relevance: float = 0.6
+    contradict_relevance: float = 0.7
+    clash_relevance: float = 0.75
     #: an agent who says at least this many words has given some information, even without a sentence
     #: the rules recognise as one
     min_words_informative: int = 60
@@ -81,7 +84,8 @@ _PER = re.compile(rf"(?P<a>{_NUMBER})\s?(?:a|an|per|/)\s?(?:month|mo|year|yr|wee
 _PERCENT = re.compile(rf"(?P<a>{_NUMBER})\s?(?:%|percent\b|per cent\b)", re.IGNORECASE)
 _DATA = re.compile(rf"(?P<a>{_NUMBER})\s?(?:gb|gigs?|gigabytes?|mb|megabytes?)\b", re.IGNORECASE)
 _DAYS = re.compile(rf"(?P<a>{_NUMBER})[\s-]?(?:business |working |calendar )?days?\b", re.IGNORECASE)
-_KINDS = {"money": _MONEY, "percent": _PERCENT, "data": _DATA, "days": _DAYS, "per": _PER}
+# A bare price ("seventy a month") is money like "$75/month" in the documents, so both are one kind.
+_KINDS = {"money": (_MONEY, _PER), "percent": (_PERCENT,), "data": (_DATA,), "days": (_DAYS,)}
 _PROMO = compile_phrases(
     r"promo\w*|promotion\w*|offer|deal|discount\w*|\d+(?:\.\d+)? ?(?:%|percent|per cent) off|\w+ off|free|"
     r"bonus|trade[- ]in|credit of|sale|special"
@@ -213,8 +217,8 @@ def amounts(text: str) -> dict[str, set[float]]:
     """The amounts in a text by kind (money, percent, data, days), digits or spelled out."""
     out: dict[str, set[float]] = {}
     for reading in _spelled(text):
-        for kind, pattern in _KINDS.items():
-            for m in pattern.finditer(reading):
+        for kind, patterns in _KINDS.items():
+            for m in (m for pattern in patterns for m in pattern.finditer(reading)):
                 raw = m.group("a") or (m.groupdict().get("b") or "")
                 try:
                     out.setdefault(kind, set()).add(round(float(raw.replace(",", "")), 2))
@@ -279,6 +283,8 @@ def _judge(
         # credit) the agent repeats. Offered outside its window, as if current, it is wrong, unless
         # a promotion valid on the call date fits the statement as well.
         promotions = [f for f in relevant if f.kind == "promotion"]
+        # A promotion the agent calls by its name is the one offered, whatever else shares its terms.
+        promotions = [f for f in promotions if _names(plain, f.title)] or promotions
         current = [f for f in promotions if f.valid_on(day) and (f is best or agrees(f))]
         expired = [
             f
@@ -297,13 +303,24 @@ def _judge(
             return _Verdict(statement, fact, "supported", f"matches '{fact.title}'")
     known = amounts(best.document_text or best.text)
     clash = [k for k in said if k in known and not (said[k] & known[k])]
-    if clash and best.score >= opts.contradict_relevance:
+    if clash and best.score >= opts.clash_relevance:
         k = clash[0]
         said_s = ", ".join(_fmt(k, v) for v in sorted(said[k]))
         known_s = ", ".join(_fmt(k, v) for v in sorted(known[k])[:4])
         return _Verdict(statement, best, "contradicted", f"said {said_s}; '{best.title}' says {known_s}")
     return _Verdict(
         statement, best, "supported" if not said else "unchecked", f"consistent with '{best.title}'"
+    )
+
+
+def _names(text: str, title: str) -> bool:
+    """Whether ``text`` says the name a title starts with ("Holiday Unlimited - Unlimited Plus for
+    45 USD" → "holiday unlimited"; a year in the name may be left out). One-word names are too
+    common words to count."""
+    name = re.sub(r"\b(?:19|20)\d\d\b", " ", re.split(r"\s+[-–(:]", title, maxsplit=1)[0])
+    words = re.findall(r"[a-z0-9]+", name.lower())
+    return (
+        len(words) >= 2 and f" {' '.join(words)} " in f" {' '.join(re.findall(r'[a-z0-9]+', text.lower()))} "
     )
 
 
@@ -320,7 +337,7 @@ def _merge(*lists: list[KnowledgeFact]) -> list[KnowledgeFact]:
 def _fmt(kind: str, value: float) -> str:
     number = f"{value:g}"
     units = {"money": f"${number}", "percent": f"{number}%", "data": f"{number} GB", "days": f"{number} days"}
-    return units.get(kind, f"{number} a month")
+    return units[kind]
 
 
 def check_facts(

@@ -1378,7 +1378,7 @@ def closing(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult
 def _accurate_information(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult:
     from qa_models.qa.facts import check_facts
 
-    return check_facts(view, item, scorer.knowledge)
+    return check_facts(view, item, scorer.knowledge, scorer.options.facts)
 
 
 BUILTIN: dict[str, ItemScorer] = {

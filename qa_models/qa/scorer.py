@@ -11,10 +11,10 @@ fitted for. Scoring needs no database: ``knowledge`` is any ``KnowledgeChecker``
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from qa_models.qa.facts import KnowledgeChecker
+from qa_models.qa.facts import FactOptions, KnowledgeChecker
 from qa_models.qa.types import ItemResult, QAResult
 from qa_models.qa.view import CallView
 from qa_models.scorecard import Scorecard, ScorecardItem, score_call
@@ -52,6 +52,8 @@ class QAOptions:
     #: a customer turn the sentiment model reads as negative with at least this probability counts
     #: as the customer voicing frustration, worry or inconvenience (``empathy``)
     negative_turn: float = 0.55
+    #: how sure a knowledge-base match must be to support or contradict a statement
+    facts: FactOptions = field(default_factory=FactOptions)
 
 
 class QAScorer:

@@ -1105,8 +1105,11 @@ REFUND = KnowledgeFact(
 
 
 def facts_scorer(encoder: object | None = None) -> QAScorer:
-    enc = encoder if encoder is not None else HashingEncoder()
-    return QAScorer(knowledge=DocumentFacts([PLAN, PROMO, REFUND], enc))  # type: ignore[arg-type]
+    if encoder is None:
+        # Word-hashing similarities run lower than the sentence encoder's the defaults are set for.
+        opts = QAOptions(facts=facts.FactOptions(contradict_relevance=0.6, clash_relevance=0.6))
+        return QAScorer(opts, knowledge=DocumentFacts([PLAN, PROMO, REFUND], HashingEncoder()))  # type: ignore[arg-type]
+    return QAScorer(knowledge=DocumentFacts([PLAN, PROMO, REFUND], encoder))  # type: ignore[arg-type]
 
 
 def plan_call(agent_line: str, *, day: date = date(2026, 3, 2)) -> TagInput:
@@ -1175,6 +1178,45 @@ def test_accurate_information_yes_for_the_promotion_inside_its_window() -> None:
     evidence_at(r, call, 2, "50%")
 
 
+def test_accurate_information_a_promotion_named_before_its_window_is_wrong() -> None:
+    # Another promotion, current on the call date, repeats the named one's terms: the agent still
+    # offered the one they named, before it starts.
+    winter = KnowledgeFact(
+        "promo-winter",
+        "Winter Deal - Unlimited Plus for 45 USD/month",
+        "promotion",
+        "Winter Deal: Unlimited Plus for 45 USD/month for 12 months.",
+        1.0,
+        valid_from=date(2026, 11, 20),
+        valid_to=date(2026, 12, 31),
+    )
+    loyalty = KnowledgeFact(
+        "promo-loyalty",
+        "Loyalty Reward - offers for customers who want to leave",
+        "promotion",
+        "Loyalty Reward: from 20 November the offer is the Winter Deal, Unlimited Plus for 45 USD/month.",
+        1.0,
+        valid_from=date(2026, 1, 1),
+        valid_to=date(2027, 6, 30),
+    )
+    opts = QAOptions(
+        facts=facts.FactOptions(min_relevance=0.3, contradict_relevance=0.3, clash_relevance=0.3)
+    )
+    scorer = QAScorer(opts, knowledge=DocumentFacts([winter, loyalty], HashingEncoder()))  # type: ignore[arg-type]
+    line = "so we've got the winter deal going right now, unlimited plus for forty five a month"
+    early = dialogue(
+        "A: Brightline Mobile, Dana speaking.", "C: any deals?", f"A: {line}", day=date(2026, 11, 9)
+    )
+    r = check(early, "accurate_information", "no", scorer)
+    assert "Winter Deal" in r.rationale and "2026-11-09" in r.rationale
+    inside = dialogue(
+        "A: Brightline Mobile, Dana speaking.", "C: any deals?", f"A: {line}", day=date(2026, 11, 25)
+    )
+    check(inside, "accurate_information", "yes", scorer)
+    assert facts._names("the back to school deal", "Back to School 2026 - 150 USD off")
+    assert not facts._names("unlimited plus", "Unlimited Plus plan")  # a product, not a promotion's name
+
+
 def test_accurate_information_yes_when_the_agent_says_the_promotion_has_ended() -> None:
     call = dialogue(
         "A: Brightline Mobile, Dana speaking.",
@@ -1211,7 +1253,8 @@ def test_accurate_information_na_without_factual_statements() -> None:
 def test_accurate_information_spelled_amounts_and_the_calls_own_amounts() -> None:
     from qa_models.qa.facts import amounts
 
-    assert amounts("it's ninety-nine dollars, or four thirteen a month")["money"] == {99.0}
+    # a bare price per month is money too; "four thirteen" reads as $4.13 or $413
+    assert amounts("it's ninety-nine dollars, or four thirteen a month")["money"] == {99.0, 4.13, 413.0}
     assert amounts("a hundred and twelve dollars")["money"] == {112.0}
     assert amounts("between nine and twelve gigabytes")["data"] == {12.0}  # not 9.12 or 912
     assert amounts("one thousand eight hundred and twelve dollars")["money"] == {1812.0}
@@ -1272,6 +1315,13 @@ def test_accurate_information_on_the_real_embedder(model_cache: Path) -> None:
     r = score_item(expired, "accurate_information", scorer)
     assert r.answer == "no", r.rationale
     evidence_at(r, expired, 2, "50%")
+    # The price of a plan the knowledge base does not describe is no wrong price for the one it does.
+    other = dialogue(
+        "A: Northwind Broadband, Sam speaking.",
+        "C: What do your plans cost?",
+        "A: Our Standard plan is $15.99 a month.",
+    )
+    assert score_item(other, "accurate_information", scorer).answer == "yes"
 
 
 # ---------------------------------------------------------------------- more phrasings per item
