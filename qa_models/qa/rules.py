@@ -9,7 +9,7 @@ lower-case, unpunctuated ASR output.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from qa_models.qa.types import Evidence, ItemResult
@@ -1223,6 +1223,15 @@ _CUSTOMER_FIXED = compile_phrases(
     r"|thank god|(?:connected|working|fixed|sorted)(?=\s*!)|(?:i'm|im|i am) (?:back )?in(?=\s*[.!])"
 )
 _CONDITIONAL = re.compile(r"\b(?:when|if|until|once|whether|before|after)\W+$", re.IGNORECASE)
+# What the agent has just done, stated as done ("alright, it's set up", "he's added as of today",
+# "claim's open"): reviewers count it as confirming the outcome even without a recap.
+_DONE_STATE = compile_phrases(
+    r"(?:it's|its|it is|it has been|that's|thats|he's|hes|she's|shes|they're|theyre|he is|she is|they are|"
+    r"(?:the|your) \w+(?: \w+)?(?:'s| is| are| has been| have been)|\w+'s) (?:now |all |been |officially |"
+    r"just )*(?:done|set up|sorted|added|opened|frozen|paused|activated|booked|cancell?ed|processed|"
+    r"applied|scheduled|submitted|lodged|raised|logged|in place|arranged|updated|changed|reset|refunded|"
+    r"credited|reissued|blocked|unlocked|fixed|resolved|moved|reinstated|restored|waived|on (?:its|the) way)"
+)
 
 
 def _recap(view: CallView, turn: int) -> Match | None:
@@ -1259,16 +1268,18 @@ def _customer_recap(view: CallView, first: int) -> Match | None:
     return None
 
 
-def _customer_fixed(view: CallView, after: int) -> Match | None:
-    """The first customer statement after turn ``after`` that the problem is gone (not "when it's fixed"
-    or a question)."""
-    for m in view.find(_CUSTOMER_FIXED, [c for c in view.customer if c > after]):
+def _asserted(view: CallView, pattern: re.Pattern[str], turns: Sequence[int]) -> Iterator[Match]:
+    """Matches said as a fact: not in a question, not after "when", "if", "once" ("once it's fixed")."""
+    for m in view.find(pattern, turns):
         text = view.plain[m.turn]
         sentence_end = re.search(r"[.?!]|$", text[m.end :])
-        if _CONDITIONAL.search(text[: m.start]) or (sentence_end and sentence_end.group() == "?"):
-            continue
-        return m
-    return None
+        if not _CONDITIONAL.search(text[: m.start]) and not (sentence_end and sentence_end.group() == "?"):
+            yield m
+
+
+def _customer_fixed(view: CallView, after: int) -> Match | None:
+    """The first customer statement after turn ``after`` that the problem is gone."""
+    return next(_asserted(view, _CUSTOMER_FIXED, [c for c in view.customer if c > after]), None)
 
 
 def _closing_turns(view: CallView) -> list[int]:
@@ -1280,6 +1291,7 @@ def confirm_resolution(view: CallView, item: ScorecardItem, scorer: QAScorer) ->
     tail = view.agent[start:] if len(view.agent) > 2 else view.agent
     found = list(view.find(_CONFIRM, tail))
     found += [m for m in (_recap(view, t) for t in tail) if m is not None]
+    found += _asserted(view, _DONE_STATE, tail)
     fixed = _customer_fixed(view, len(view.turns) // 2) or _customer_recap(view, len(view.turns) // 2)
     features = {"confirmations": float(len(found)), "customer_confirmed": float(fixed is not None)}
     if not found and fixed is not None:
@@ -1292,7 +1304,7 @@ def confirm_resolution(view: CallView, item: ScorecardItem, scorer: QAScorer) ->
             features,
         )
     if found:
-        best = found[-1]
+        best = max(found, key=lambda m: (m.turn, m.start))
         return _result(
             item,
             "yes",

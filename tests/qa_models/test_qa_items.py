@@ -924,6 +924,31 @@ def test_confirm_resolution_no_in_asr_when_the_agent_hands_off() -> None:
     check(call, "confirm_resolution", "no")
 
 
+def test_confirm_resolution_yes_when_the_agent_says_what_is_now_done() -> None:
+    call = dialogue(
+        "A: Pinecrest Insurance, Renata speaking.",
+        "C: I need to add my son to the car policy.",
+        "A: What's his date of birth and licence number?",
+        "C: March 3 2009, L228449017.",
+        "A: Okay, he's added as of today on the Civic.",
+        "C: Great.",
+        "A: Thanks for calling, bye.",
+    )
+    r = check(call, "confirm_resolution", "yes")
+    evidence_at(r, call, 4, "he's added")
+
+
+def test_confirm_resolution_no_for_a_state_that_is_only_promised_or_asked() -> None:
+    call = dialogue(
+        "A: Pinecrest Insurance, Renata speaking.",
+        "C: I need to add my son to the car policy.",
+        "A: Send us his licence and once he's added we post a letter.",
+        "C: Okay. Is it set up now?",
+        "A: Is it set up? Not yet. Bye.",
+    )
+    check(call, "confirm_resolution", "no")
+
+
 def test_confirm_resolution_yes_for_a_recap_that_lists_the_outcomes() -> None:
     call = dialogue(
         "A: Brightline Mobile, Tomas speaking.",
