@@ -504,6 +504,10 @@ _ACK_FEELING = compile_phrases(
     r"(?:awful |really )?(?:frustrating|annoying|stressful|worrying|upsetting|inconvenient|awful|terrible|"
     r"nasty|difficult|nightmare|scary|disappointing|rough|tough|painful|worry|shock|not ideal|alarming)",
     r"i know how|hear your frustration|i hear you",
+    r"i (?:totally|completely|honestly) get (?:it|that)|(?:nobody|no one) (?:wants|likes) to",
+    # an outbound call that caught the customer at a bad moment
+    r"sorry (?:again )?(?:for|about|to be) (?:interrupting|disturbing|bothering) your (?:dinner|evening|"
+    r"day|meal|lunch|weekend|morning)",
 )
 #: "I'm not worried", "it isn't really a hassle": a feeling the customer denies
 _NEGATED = re.compile(

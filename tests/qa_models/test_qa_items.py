@@ -485,6 +485,15 @@ def test_empathy_yes_when_the_agent_acknowledges_a_feeling_no_list_names() -> No
         "A: Sorry, I should have said, my name is Aoife. I can help with that.",
     )
     check(calm, "empathy", "na")
+    # An outbound call that catches the customer at dinner, the apology at the end.
+    dinner = dialogue(
+        "A: Hi, this is Dana calling from Brightline Mobile.",
+        "C: I'm just sitting down to eat, actually.",
+        "A: I'll be quick. You could save five dollars a month on Max.",
+        "C: Okay, send me the details.",
+        "A: Will do, and sorry again for interrupting your dinner.",
+    )
+    evidence_at(check(dinner, "empathy", "yes"), dinner, 4, "sorry again for interrupting")
 
 
 # ---------------------------------------------------------------------------- resolution_steps
