@@ -1080,6 +1080,61 @@ _SECRET = compile_phrases(
 )
 
 
+# What a customer gives to prove who they are and should never hear back: a one-time code is not
+# one of them (it is spent once read), nor a transfer PIN the company issues.
+_SECRET_CUE = compile_phrases(
+    r"(?:password|passcode|pass code|passphrase|pin(?: code| number)?|security (?:answer|word)|"
+    r"memorable (?:word|answer)|answer to (?:your|the) security question|(?:mother'?s )?maiden name|cvv|cvc|"
+    r"card security code|three[- ]digit code)"
+)
+_SECRET_GIVEN = re.compile(r"\s*(?:is|'s|:)\s+[\"'‘“]?(?P<value>[^\s\"'’”]{3,40})")
+_NOT_SECRETS = {"yes", "yeah", "okay", "sure", "fine", "right", "correct", "that", "this", "here", "what"}
+
+
+def _plain_token(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _customer_secrets(view: CallView) -> list[tuple[int, str]]:
+    """Secrets the customer said (turn, value): after naming one ("my password is Riverbank!2025"),
+    or as the whole answer when the agent has just asked for one ("your pass code?" "one nine zero
+    three two two")."""
+    out: list[tuple[int, str]] = []
+    for c in view.customer:
+        text = view.text(c)
+        for cue in view.find(_SECRET_CUE, [c]):
+            if text[: cue.start].lower().endswith("transfer "):
+                continue
+            given = _SECRET_GIVEN.match(text, cue.end)
+            if given and _plain_token(given.group("value")) not in _NOT_SECRETS:
+                out.append((c, given.group("value")))
+        asked = view.agent_before(c, 1)
+        if asked and asked[-1] == c - 1 and _SECRET_CUE.search(view.text(c - 1)):
+            digits = [run for run in _spoken_digits(text).split() if len(run) >= 4]
+            words = [w for w in re.findall(r"[^\s,.!?]+", text) if _plain_token(w) not in _NOT_SECRETS]
+            out += [(c, run) for run in digits] or ([(c, words[0])] if len(words) == 1 else [])
+    return out
+
+
+def _echoed_secrets(view: CallView) -> list[Match]:
+    """Agent turns that repeat a secret the customer gave, in full."""
+    found = []
+    for c, value in _customer_secrets(view):
+        key = _plain_token(value)
+        if len(key) < 4:
+            continue
+        for a in (a for a in view.agent if a > c):
+            text = view.text(a)
+            if key.isdigit():
+                hit = any(key in run for run in _spoken_digits(text).split())
+            else:
+                hit = key in {_plain_token(w) for w in text.split()}
+            if hit:
+                found.append(Match(a, 0, len(text), text))
+                break
+    return found
+
+
 def _spoken_digits(text: str) -> str:
     """Runs of digits said as words ("four one one one") or typed, joined: "4111"."""
     out: list[str] = []
@@ -1139,7 +1194,7 @@ def no_sensitive_data_spoken(view: CallView, item: ScorecardItem, scorer: QAScor
             continue
         if any(_card_like(run, about_cards) for run in _spoken_digits(text).split()):
             found.append(Match(i, 0, len(text), text))
-    secrets = list(view.find(_SECRET, view.agent))
+    secrets = list(view.find(_SECRET, view.agent)) + _echoed_secrets(view)
     features = {"card_numbers": float(len(found)), "secrets": float(len(secrets))}
     hits = found + secrets
     if hits:

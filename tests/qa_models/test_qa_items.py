@@ -879,6 +879,43 @@ def test_no_sensitive_data_no_for_a_security_answer_read_out() -> None:
     evidence_at(r, call, 2, "fluffy")
 
 
+def test_no_sensitive_data_no_when_the_agent_repeats_a_secret_the_customer_gave() -> None:
+    typed = dialogue(
+        "C: I can't log in, but I'm sure my password is Riverbank!2025",
+        "A: I've had a look: Riverbank!2025 was your password, but it expired yesterday.",
+    )
+    evidence_at(check(typed, "no_sensitive_data_spoken", "no"), typed, 1, "Riverbank!2025 was")
+    asked = dialogue(
+        "A: quick fix hello",
+        "A: the technician need your pass code to test the screen",
+        "C: ok it's one nine zero three two two",
+        "A: one nine zero three two two ok i write down on the job",
+    )
+    evidence_at(check(asked, "no_sensitive_data_spoken", "no"), asked, 3, "one nine zero")
+    answer = dialogue(
+        "A: For a reset I need the answer to your security question.",
+        "C: Security answer is Bramble.",
+        "A: Thanks, security answer Bramble, that matches.",
+    )
+    check(answer, "no_sensitive_data_spoken", "no")
+
+
+def test_no_sensitive_data_yes_when_a_secret_is_checked_without_repeating_it() -> None:
+    kept = dialogue(
+        "A: What's your mother's maiden name?",
+        "C: Flanagan.",
+        "A: That's perfect, thank you. My password is never needed, so don't share it.",
+        "C: My password is Riverbank!2025, by the way.",
+        "A: Please don't share that. I've sent you a reset link.",
+    )
+    check(kept, "no_sensitive_data_spoken", "yes")
+    # A one-time code is spent once read, so reading it back is no disclosure.
+    code = dialogue(
+        "A: I've texted you a one-time code, read it to me.", "C: 590 338", "A: 590 338, verified."
+    )
+    check(code, "no_sensitive_data_spoken", "yes")
+
+
 # ----------------------------------------------------------------------------- closing section
 
 
