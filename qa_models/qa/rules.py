@@ -954,11 +954,19 @@ _RUDE_STRONG = compile_phrases(
     r"ignored)|if you had (?:read|paid|listened|checked)|it's not that hard|it is not that hard|seriously\?|"
     r"not my department|go somewhere else|take it or leave it|nothing (?:more )?i can do about it|"
     r"stupid|dumb|idiot\w*|what's wrong with you|whats wrong with you|shut up|i (?:don't|dont) care|"
-    r"i couldn't care less|not my issue"
+    r"i couldn't care less|not my issue|not our (?:problem|fault|concern|issue)|"
+    r"you (?:really )?(?:do )?(?:have|need) to read (?:the|your)"
 )
 _RUDE_WEAK = compile_phrases(
     r"there's nothing (?:i|we) can do|there is nothing (?:i|we) can do|i can't help you|i cannot help you|"
-    r"that's (?:just )?(?:the|our) (?:policy|process)|that's (?:just )?how (?:we do it|it works)|"
+    r"(?:that's|thats|it's|its) (?:just )?(?:the|our) (?:policy|process|procedure|rules?)|"
+    r"that's (?:just )?how (?:we do it|it works)|"
+    r"(?:it's|its|that's|thats) (?:all )?in the (?:terms|contract|t ?& ?cs|small print|fine print)|"
+    r"not (?:really )?(?:something|anything) (?:we|i) (?:control|can (?:do|change))|"
+    r"(?:i'm|im|i am) not sure what (?:else )?you want (?:me|us) to do|what do you want (?:me|us) to do|"
+    # blame, and a sentence that waves the customer's point away
+    r"you must (?:not have|have not|have missed|have skipped|have forgotten)|"
+    r"(?:^|(?<=[.!?]\s))anyway(?=[,.!\s])|"
     r"it is what it is|"
     # a bare "Fine." to open a reply
     r"(?:^|(?<=[.!?]\s))fine(?=[.!])|i don't know what (?:else )?to tell you|"

@@ -805,6 +805,32 @@ def test_courtesy_no_asr_dismissive_and_impatient() -> None:
     evidence_at(r, call, 4, "calm down")
 
 
+def test_courtesy_no_for_blame_and_brush_offs_and_yes_for_one_alone() -> None:
+    blame = dialogue(
+        "A: quick fix hello",
+        "C: you said thursday and nobody called me",
+        "A: the supplier late lor not our problem",
+    )
+    evidence_at(check(blame, "courtesy", "no"), blame, 2, "not our problem")
+    brushed = dialogue(
+        "A: Thanks for contacting Flickbox support!",
+        "C: I cancelled but you still charged me!!",
+        "A: There's no cancellation, so you must not have finished the process. Anyway I can cancel it now.",
+        "C: I want my money back",
+        "A: Sorry, it's the policy.",
+    )
+    r = check(brushed, "courtesy", "no")
+    evidence_at(r, brushed, 2, "you must not have")
+    evidence_at(r, brushed, 4, "it's the policy")
+    # One firm statement of the rules, politely made, is no discourtesy.
+    firm = dialogue(
+        "A: Marlowe Suites, Ana speaking.",
+        "C: Can I get a refund on my saver booking?",
+        "A: I'm sorry, that rate is non-refundable, it's in the terms, but I can move your dates for free.",
+    )
+    check(firm, "courtesy", "yes")
+
+
 def test_courtesy_no_when_the_agent_talks_over_the_customer() -> None:
     call = dialogue(
         "A: Harbor Insurance, Marco speaking.",
