@@ -361,6 +361,7 @@ def verify_identity(view: CallView, item: ScorecardItem, scorer: QAScorer) -> It
 
 _RESTATE = compile_phrases(
     r"just (?:to|so i can|so i) (?:confirm|make sure|clarify|check|be clear|understand)",
+    r"just so (?:i'm|im|i am|we're|we are) (?:looking (?:at|for) the right|clear|on the same page)",
     r"let me (?:just )?(?:make sure|confirm|recap|repeat|check i|check that i|see if i)",
     r"if i (?:understand|understood|heard|have) (?:you|this|that|it)? ?(?:correctly|right)",
     r"so what (?:i'm|im|i am) hearing|what you're saying is|so you're saying|so you are saying",
@@ -373,14 +374,28 @@ _RESTATE = compile_phrases(
     r"(?:so|okay so|ok so|alright so|right so) (?:you(?:'d| would) like|you want|you wanna|you need|"
     r"you(?:'re| are) (?:asking|looking|hoping|wanting|trying)|your (?:issue|problem|question|concern) is|"
     r"the (?:issue|problem) is|"
-    r"you(?:'ve| have) been|you were|you got|you('re| are) seeing|you noticed|you received)",
+    r"you(?:'ve| have) been|you were|you got|you('re| are) seeing|you noticed|you received|"
+    # what the customer did or has had happen: "so you started trading in March", "so you've reached
+    # your allowance", "so your usage has more than doubled"
+    r"you(?:'ve| have)? (?!got\b)[a-z]+ed|you(?:'ve| have) (?:had|seen|lost|run out|hit|gone over)|"
+    r"your (?:\w+ )?(?:has|have|is|are|was|were|hasn't|isn't|keeps|went|got) [^.?!]{3,60} and "
+    r"you(?:'re|'ve|'d| are| have| were| think| want| need))",
+    # "So it's the bill dated the second, and you think it's way over"
+    r"(?:so|okay so|ok so|right so) (?:it's|it is|this is) (?:the|your) [^.?!]{3,80}\band you(?:'re| are| "
+    r"think| feel| want| need|'d like| would like)",
     r"i understand (?:that )?(?:you(?:'d| would| want| need|'re| are| have|'ve| were| was| got| did| didn't| "
     r"received| can't| cannot| haven't| paid| noticed| saw)|your \w+ (?:is|isn't|was|wasn't|has|hasn't|"
     r"keeps))",
     # a restatement that opens a sentence: "You'd like to move the flight to Friday, no problem."
     r"(?:^|(?<=[.!?,]\s))(?:you(?:'d| would) like|you(?:'re| are) (?:looking|hoping|wanting|trying)) to",
+    r"(?:^|(?<=[.!?]\s))you want (?:the|to|a|an|your|it|them)\b",
     r"you(?:'d| would) like (?:me )?to [^.?!]{3,80}\?",
     r"am i right",
+)
+_OUTBOUND = compile_phrases(
+    r"(?:i'm|im|i am|i was|we're|we are) (?:just )?(?:calling|ringing|phoning|reaching out) (?:from|about|"
+    r"because|regarding|to let you know|with|on behalf)|(?:this is|it's) \w+(?: \w+)? (?:calling|ringing) "
+    r"(?:from|about)|the reason (?:i'm|im|i am|for my) call"
 )
 _TAG_QUESTION = re.compile(r"\b(?:right|correct|yeah)\W*$", re.IGNORECASE)
 _STOP = set(
@@ -432,6 +447,17 @@ def understand_need(view: CallView, item: ScorecardItem, scorer: QAScorer) -> It
             0.65,
             "the agent asks back about the customer's own words",
             [view.evidence(echo)],
+            features,
+        )
+    # On a call the agent made, the need is the agent's own: reviewers look for its purpose stated.
+    purpose = view.first(_OUTBOUND, view.agent[:2])
+    if purpose is not None:
+        return _result(
+            item,
+            "yes",
+            0.6,
+            f"an outbound call that states its purpose: {_quote(view.text(purpose.turn))}",
+            [view.evidence(purpose)],
             features,
         )
     return _result(item, "no", 0.7, "the agent never restates or confirms the customer's need", [], features)

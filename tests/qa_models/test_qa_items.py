@@ -396,6 +396,44 @@ def test_understand_need_no_in_asr_with_only_procedural_questions() -> None:
     check(call, "understand_need", "no")
 
 
+@pytest.mark.parametrize(
+    "restated",
+    [
+        "Thanks, that's verified. So you've reached your data allowance and want to know your options.",
+        "So it's the bill dated the second of November, and you think it's way over what you used.",
+        "lovely so your usage has more than doubled and you're the only one there",
+        "Just so I'm looking for the right thing: two payments of $68.40 for the November bill?",
+        "Okay. So this is the package for two. You want the thirteenth to the twentieth instead.",
+        "No bother. So you started trading in March and this is your first return.",
+    ],
+)
+def test_understand_need_yes_for_restatements_in_other_words(restated: str) -> None:
+    call = dialogue(
+        "A: Ardmore Gas, Siobhan speaking.",
+        "C: Hi, I've got a question about my account.",
+        "A: " + restated,
+        "C: Yes.",
+        "A: Right, here is what we'll do.",
+    )
+    evidence_at(check(call, "understand_need", "yes"), call, 2)
+
+
+def test_understand_need_on_an_outbound_call_and_instructions_are_no_restatement() -> None:
+    outbound = dialogue(
+        "A: Kia ora, it's Mere calling from Harbourside Vets about Biscuit's blood results.",
+        "C: Oh hi, yes.",
+        "A: Good news first: his liver is fine.",
+    )
+    assert "outbound" in check(outbound, "understand_need", "yes").rationale
+    told = dialogue(
+        "A: Brightline Mobile, Dana speaking.",
+        "C: My internet keeps dropping.",
+        "A: Okay. You need to restart the router. So you unplug it for thirty seconds.",
+        "C: Fine.",
+    )
+    check(told, "understand_need", "no")
+
+
 # -------------------------------------------------------------------------------------- empathy
 
 
