@@ -48,23 +48,27 @@ _NOT_A_NAME = (
     "hello|hi|hey|please|this|that|it|we|our|one|also|now|currently|pleased|delighted|back|still|"
     "ok|okay|right|checking|reaching|getting|available|ready|having|seeing|showing|call|customer"
 )
-# A stored transcript has names redacted: "my name is [PERSON]" still gives a name.
-_NAME = rf"(?:\[PERSON\]|(?!(?:{_NOT_A_NAME})\b)[^\W\d_][\w'-]+)"
-_AGENT_NAME = compile_phrases(
-    rf"my name(?:'s| is) {_NAME}",
-    rf"(?:you're|you are|you've been) (?:speaking|talking|chatting|connected|through) (?:with|to) {_NAME}"
-    rf"(?= (?:speaking|here|from|at|on|in|how|what)\b|[,.!]|$)",
-    rf"(?:i'm|i am|im) {_NAME}(?= (?:and|speaking|here|from|with|at|on|how|what|i|calling)\b|[,.!]|$)",
-    rf"(?:this is|it's|it is) {_NAME}(?= (?:speaking|here|from|with|at|on|in|how|what|calling)\b|[,.!]|$)",
-    rf"{_NAME} (?:speaking|here)(?= [,.!]|[,.!]|$| how| what| from| at| with| on| and)",
-    rf"(?:you've got|you have|you got) {_NAME}(?= [,.!]|[,.!]|$| (?:speaking|here|on|at|how|what))",
-)
 _ORG_WORDS = (
     r"mobile|bank|banking|energy|electric|power|gas|water|air|airlines?|airways|insurance|telecom|"
     r"wireless|broadband|internet|cable|fibre|fiber|stream\w*|tv|media|health|care|retail|store|"
     r"stores|shop|group|services?|financial|credit|union|utilities|motors|travel|homes?|cent(?:er|re)|"
     r"medical|hospital|clinic|hire|rentals?|pharmacy|hotels?|university|college|gym|fitness|delivery|logistics|"
     r"express|parcels?|mortgages?|loans?|lending|software|cloud|benefits|council"
+)
+# A stored transcript has names redacted: "my name is [PERSON]" still gives a name. "Pulse Fitness
+# here" names the company, not the agent.
+_NAME = rf"(?:\[PERSON\]|(?!(?:{_NOT_A_NAME}|{_ORG_WORDS})\b)[^\W\d_][\w'-]+)"
+_AGENT_NAME = compile_phrases(
+    rf"my name(?:'s| is) {_NAME}",
+    # ASR drops apostrophes and short words: "youre speaking to jodie", "you speaking to thabo"
+    rf"(?:you're|youre|you are|you've been|youve been|you) (?:speaking|talking|chatting|connected|through) "
+    rf"(?:with|to) {_NAME}"
+    rf"(?= (?:speaking|here|from|at|on|in|how|what)\b|[,.!]|$)",
+    rf"(?:i'm|i am|im) {_NAME}(?= (?:and|speaking|here|from|with|at|on|how|what|i|calling)\b|[,.!]|$)",
+    rf"(?:this is|it's|it is) {_NAME}(?= (?:speaking|here|from|with|at|on|in|how|what|calling)\b|[,.!]|$)",
+    rf"(?:this is|it's|it is) {_NAME} {_NAME}(?= (?:speaking|here|from|with|calling)\b)",
+    rf"{_NAME} (?:speaking|here)(?= [,.!]|[,.!]|$| how| what| from| at| with| on| and)",
+    rf"(?:you've got|youve got|you have|you got) {_NAME}(?= [,.!]|[,.!]|$| (?:speaking|here|on|at|how|what))",
 )
 #: words that follow "thank you for calling" or "from" when no company name does
 _NOT_A_COMPANY = (
@@ -94,11 +98,12 @@ _COMPANY_INTRO = compile_phrases(
 #: agent's name is the customer's.
 _PHONE_OPENING = compile_phrases(
     r"^(?:(?:good (?:morning|afternoon|evening)|g'day|yeah|yes|hi|hello|hiya|hey|morning|afternoon|evening)"
-    r"[,.!]? )?"
+    r"[,.!]? )?(?:(?:um|uh|er) )?"
     rf"(?!(?:{_OPENING_WORDS}|{_NOT_A_COMPANY})\b)[a-z0-9][\w&'-]*"
-    rf"(?: (?!(?:{_NOT_A_COMPANY})\b)[a-z0-9][\w&'-]*){{0,6}}"
-    rf"(?=,? (?:{_NAME} (?:speaking|here)|this is|my name|it's|you're (?:speaking|through|talking)|"
-    r"how (?:can|may) i|what can i))",
+    # "and" may join words inside the name: "Ashbury Borough Council waste and recycling"
+    rf"(?: (?!(?:{_NOT_A_COMPANY.replace('|and|', '|')})\b)[a-z0-9][\w&'-]*){{0,6}}"
+    rf"(?=,? (?:{_NAME} (?:speaking|here)|this is|my name|it's|"
+    r"(?:you're|youre|you) (?:speaking|through|talking)|how (?:can|may) i|what can i))",
 )
 _HELLO = compile_phrases(
     r"hello|hi|hey|good (?:morning|afternoon|evening)|thank(?:s| you) for (?:calling|contacting|choosing|"

@@ -136,6 +136,25 @@ def test_greeting_no_without_the_agents_own_name() -> None:
     evidence_at(r, call, 0, "brightline mobile")
 
 
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "thanks for calling brightline mobile youve got kendra how can i help",
+        "good morning ashbury borough council waste and recycling youre speaking to jodie how can i help",
+        "morning um langa shield you speaking to thabo",
+        "Hi, this is Jordan Ellis calling from Cedar Rock Home Loans. May I speak with Patricia?",
+    ],
+)
+def test_greeting_yes_for_asr_and_outbound_openings(opening: str) -> None:
+    call = dialogue("A: " + opening, "C: hi yes", "A: okay")
+    check(call, "greeting", "yes")
+
+
+def test_greeting_no_when_only_the_company_says_here() -> None:
+    call = dialogue("C: How much is membership?", "A: Hi! Pulse Fitness here. Off-peak is £24.99 a month.")
+    assert "own name" in check(call, "greeting", "no").rationale
+
+
 def test_greeting_no_when_the_agent_skips_it() -> None:
     call = dialogue(
         "A: Yeah, what's the account number?",
