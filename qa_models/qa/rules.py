@@ -788,8 +788,9 @@ def resolution_steps(view: CallView, item: ScorecardItem, scorer: QAScorer) -> I
 
 _TRANSFER = r"(?:transfer|put|connect) you (?:through |over |across )?(?:to|now)"
 _HOLD_WORDS = compile_phrases(
-    r"(?:put|place|pop|keep) you on (?:a )?(?:brief |quick |short |small )?hold|on hold|hold (?:for|on|"
-    r"the line)"
+    r"(?:put|place|pop|keep) you on (?:a )?(?:brief |quick |short |small )?hold|on hold|"
+    r"hold(?:ing)? (?:for|on|the line)|(?:mind|okay with|ok with|happy) (?:holding|waiting)|"
+    r"stay on (?:the line )?(?:until|while)"
     r"|(?:can|could|would|will) you (?:please )?(?:hold|bear with me|hang on|give me)|bear with(?: me| us)?|"
     r"one (?:moment|second|sec|minute)|just a (?:moment|second|sec|minute|tick)|give me (?:a|one|two|a few|"
     r"just a) (?:moment|second|sec|minute|tick)s?|let me (?:just )?(?:check|look|pull|have a look|"
@@ -822,6 +823,11 @@ _HOLD_ASK = compile_phrases(
     r"bear with(?: me| us)? (?:(?:for )?(?:a|one|two|just a) (?:sec|second|moment|minute|tick)|"
     r"while|i'm \w+ing|"
     r"im \w+ing|i am \w+ing)",
+    r"give me (?:a|one|two|a few|a couple of) (?:minutes?|moments?|secs?|seconds?) (?:to|while)",
+)
+# The agent's first words back from a hold: "Right, thanks for that." thanks the customer for it.
+_RETURN_THANKS = re.compile(
+    r"^\W*(?:(?:right|okay|ok|alright|so|great|lovely)\W+)?(?:thanks|thank you)\b", re.IGNORECASE
 )
 _HOLD_THANKS = compile_phrases(
     r"thank(?:s| you)(?: [\w ]{1,20}?)? for (?:holding|waiting|your patience|being (?:so )?patient|"
@@ -934,7 +940,7 @@ def hold_etiquette(view: CallView, item: ScorecardItem, scorer: QAScorer) -> Ite
         ask_turns = view.agent_before(gap.after, 2)
         ask = view.first(_HOLD_ASK, ask_turns) if announce is not None else None
         after = [gap.after, *view.agent_after(gap.after, 1)]
-        thanks = view.first(_HOLD_THANKS, after)
+        thanks = view.first(_HOLD_THANKS, after) or view.first(_RETURN_THANKS, [gap.after])
         apology = view.first(_HOLD_SORRY, after) if thanks is None else None
         asked += ask is not None
         thanked += thanks is not None

@@ -824,6 +824,36 @@ def test_hold_etiquette_thanks_for_being_on_hold() -> None:
     check(call, "hold_etiquette", "yes")
 
 
+def test_hold_etiquette_yes_for_holds_asked_and_thanked_in_other_words() -> None:
+    holding = dialogue(
+        "A: St. Aldric billing, Dana speaking.",
+        "C: A lab charge is on my bill twice.",
+        "A: Would you mind holding for a minute or two while I pull up the itemized charges?",
+        "C: That's fine.",
+        "A: Okay, the lab was billed twice, I've removed one.",
+        pauses={4: 96.0},
+    )
+    r = check(holding, "hold_etiquette", "no")  # asked, but never thanked
+    assert "no thanks" in r.rationale and "not asked" not in r.rationale
+    back = dialogue(
+        "A: Kestrel Property, Sam speaking.",
+        "C: The boiler's stopped again.",
+        "A: Bear with me a sec while I pull up the September job.",
+        "A: Right, thanks for that. In September the pressure had dropped.",
+        pauses={3: 31.0},
+    )
+    check(back, "hold_etiquette", "yes")
+    chat = dialogue(
+        "A: Hi, you're chatting with Dana.",
+        "C: I was charged twice",
+        "A: Give me a couple of minutes to go through your payments and I'll be right back.",
+        "A: Thanks for waiting. Found it: two payments of $68.40.",
+        channel="chat",
+        pauses={3: 112.0},
+    )
+    check(chat, "hold_etiquette", "yes")
+
+
 # -------------------------------------------------------------------------------------- courtesy
 
 
