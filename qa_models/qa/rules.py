@@ -484,7 +484,9 @@ _FEELING_STRONG = compile_phrases(
     r"\w+ (?:days|weeks|hours|minutes))|losing (?:my )?(?:patience|mind)|what a mess|this is insane|"
     r"seriously|i'm done|im done|cancel everything|inconvenien\w*|hassle|(?:such )?a pain|stuck|"
     r"stranded|can't afford|cant afford|freaking out|concerned|concern is|embarrass\w*|humiliat\w*|"
-    r"alarm(?:ed|ing)|rough (?:day|week|month|year|time|few \w+)|bummed|"
+    r"alarm(?:ed|ing)|rough (?:day|week|month|year|time|few \w+)|bummed|oh no|"
+    r"[\U0001F61E\U0001F61F\U0001F620\U0001F621\U0001F622\U0001F624\U0001F625\U0001F629\U0001F62B\U0001F62D"
+    r"\U0001F630\U0001F641\u2639]|"
     # trouble and urgency people voice without naming a feeling; reviewers count it as inconvenience
     r"keeps? (?:logging|crashing|dropping|failing|freezing|cutting|kicking|charging|happening|going)|"
     r"(?:got|been|was|were|is) (?:stolen|hacked|scammed|lost|cancell?ed|cut off|overcharged|double charged)|"
@@ -503,13 +505,18 @@ _EMPATHY = compile_phrases(
     r"i can (?:only )?(?:imagine|understand|see (?:why|how|that))",
     r"that (?:must|would|does|will) (?:be|have been|feel|sound)",
     r"(?:that|this|it)(?:'s| is| sounds| seems| was)(?: really| so| very| incredibly| super| such|"
-    r" definitely)? "
-    r"(?:a )?(?:frustrating|annoying|stressful|worrying|upsetting|inconvenient|awful|terrible|difficult|hard|"
+    r" definitely| just| quite| pretty| absolutely)? "
+    r"(?:an? |the )?(?:big |real |horrible |awful )?(?:frustrating|annoying|stressful|worrying|upsetting|"
+    r"inconvenient|awful|terrible|difficult|hard|horrible|miserable|worst|gutting|rotten|frightening|fright|"
+    r"worry|shock|"
     r"pain|hassle|nightmare|not (?:ok|okay|good|great|acceptable|right|fair)|unfair|concerning|scary|"
     r"disappointing|no fun|rough|tough)",
+    r"(?:that|this|it) (?:doesn't|does not|don't) sound (?:pleasant|good|fun|great|nice)|"
+    r"the last thing you (?:want|need)",
     r"i hear you|hear your frustration|i get (?:it|that|why)|understandabl[ey]|totally fair|fair enough",
     r"i know (?:how|that(?:'s| is| must)|it(?:'s| is| must)|this (?:is|has|must))",
-    r"(?:i'd|i would) (?:be|feel) (?:the same|frustrated|upset|annoyed|worried)",
+    r"(?:i'd|i would) (?:be|feel) (?:the same|frustrated|upset|annoyed|worried|stressed|anxious|panicking|"
+    r"furious|livid|gutted)(?: too)?",
     r"not the experience (?:we|you)|shouldn't have (?:happened|had to)|should(?: not|n't) have to",
     r"thank(?:s| you) for (?:your patience|bearing with|being (?:so )?patient|being understanding|"
     r"raising this|letting us know|bringing this)",
@@ -525,7 +532,7 @@ _EMPATHY = compile_phrases(
 _ACK_FEELING = compile_phrases(
     r"(?:(?:i'm|im|i am|we're|we are) )?(?:so |really |very |truly |terribly |genuinely )?sorry "
     r"(?:to hear|about (?:that|this|the|your|all)|for (?:the trouble|all (?:the|this)|what)|(?:it's|that's|"
-    r"this has|it has) been)",
+    r"this has|it has) been|(?:that )?your \w+)",
     r"(?:please|oh) don't (?:worry|panic)|don't panic",
     r"i (?:completely |totally |really |fully |absolutely |can )?understand(?:,| how| why (?:you|that|this)| "
     r"your (?:frustration|concern|worry))",
@@ -533,7 +540,8 @@ _ACK_FEELING = compile_phrases(
     r"(?:(?:that|it|this)(?:'s| is| was)|is|sounds|must be|was|are|would be) "
     r"(?:really |so |very |such |incredibly |definitely )?(?:an? )?"
     r"(?:awful |really )?(?:frustrating|annoying|stressful|worrying|upsetting|inconvenient|awful|terrible|"
-    r"nasty|difficult|nightmare|scary|disappointing|rough|tough|painful|worry|shock|not ideal|alarming)",
+    r"nasty|difficult|nightmare|scary|disappointing|rough|tough|painful|worry|shock|not ideal|alarming|"
+    r"fright|horrible|miserable|gutting)",
     r"i know how|hear your frustration|i hear you",
     r"i (?:totally|completely|honestly) get (?:it|that)|(?:nobody|no one) (?:wants|likes) to",
     # an outbound call that caught the customer at a bad moment
@@ -577,7 +585,9 @@ def empathy(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult
             {"feelings": 0.0},
         )
     first = feelings[0]
-    acks = [m for m in view.find(_EMPATHY, view.agent) if m.turn > first.turn - 2]
+    # Whatever acknowledges an unnamed feeling acknowledges a named one too.
+    found = [*view.find(_EMPATHY, view.agent), *view.find(_ACK_FEELING, view.agent)]
+    acks = sorted((m for m in found if m.turn > first.turn - 2), key=lambda m: (m.turn, m.start))
     features = {
         "feelings": float(len(feelings)),
         "negative_turns": float(len(negative)),

@@ -553,6 +553,34 @@ def test_empathy_yes_when_the_agent_acknowledges_a_feeling_no_list_names() -> No
     evidence_at(check(dinner, "empathy", "yes"), dinner, 4, "sorry again for interrupting")
 
 
+@pytest.mark.parametrize(
+    ("customer", "agent"),
+    [
+        ("I dropped my work phone, so annoying.", "Oh no, that's the worst. I'd be stressed too."),
+        (
+            "I've an awful rash and I'm away from home.",
+            "That doesn't sound pleasant, the last thing you want.",
+        ),
+        ("I went round Lisbon with no maps last time.", "Oh, that sounds miserable. Let's fix it."),
+        ("Oh no. A shortage. Did I miss something?", "You didn't. I know it's not the news anyone wants."),
+        ("i got charged twice this month?? 😤", "Sorry to see that, two payments for one bill is annoying."),
+        ("my order is missing the naan 😩", "Oh no, sorry your order turned up short."),
+    ],
+)
+def test_empathy_yes_for_feelings_and_acknowledgements_in_other_words(customer: str, agent: str) -> None:
+    call = dialogue("A: Hi, Sam here from Dishdash.", f"C: {customer}", f"A: {agent}", "C: ok")
+    evidence_at(check(call, "empathy", "yes"), call, 2)
+
+
+def test_empathy_no_when_the_customer_is_dismayed_and_the_agent_moves_on() -> None:
+    call = dialogue(
+        "A: Cedar Rock Home Loans, Jordan speaking.",
+        "C: Oh no. A shortage? 😟",
+        "A: Yes. Your new payment is $1,912 from January.",
+    )
+    check(call, "empathy", "no")
+
+
 # ---------------------------------------------------------------------------- resolution_steps
 
 
