@@ -251,7 +251,10 @@ _DISCLOSE = compile_phrases(
     r"waived|waive|issued|issue a refund|ordered|order you|activated|activate|suspended|suspend|"
     r"restored|restore|re-?sent|sent a replacement) (?:that|it|this|the|your|you|a|an|those)",
     # read off the account: "so you're on the twelve month flex plan ... four months left on the contract"
-    r"you(?:'re| are) on (?:the|our) [^.?!]{0,40}(?:plan|tariff|package|contract|membership|policy)|"
+    r"(?:you're|youre|you are) on (?:the|our) [^.?!]{0,40}(?:plan|tariff|package|contract|membership|policy)|"
+    r"(?:you're|youre|you are) on [^.?!]{1,40}(?:a|per) month|"
+    r"you(?:'ve| have) (?:got )?(?:an? )?(?:unpaid|outstanding|overdue) (?:balance|bill|amount|payment|"
+    r"invoice)|"
     r"you(?:'re| are) (?:currently |now )?paying|"
     r"you(?:'ve| have) (?:got )?[^.?!]{0,30}(?:left|remaining|outstanding|owing) on (?:the|your)",
     r"(?:transactions?|charges?|payments?|purchases?|debits?) (?:on|to|from) your (?:[\w-]+ ){0,3}(?:card|"

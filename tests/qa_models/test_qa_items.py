@@ -287,6 +287,25 @@ def test_verify_identity_no_when_only_a_name_is_taken() -> None:
     evidence_at(r, call, 4, "you're on the twelve month flex plan")
 
 
+@pytest.mark.parametrize(
+    ("lookup", "read_out"),
+    [
+        ("okay whats the number", "yeah so youre on unlimited plus sixty a month thats the price"),
+        (
+            "ok ma'am what's the name on the account",
+            "ok ma'am yes i can see ma'am you have unpaid balance of 2398",
+        ),
+    ],
+)
+def test_verify_identity_no_when_a_lookup_is_followed_by_the_account_read_out(
+    lookup: str, read_out: str
+) -> None:
+    call = dialogue(
+        "A: brightline mobile", "C: my bill went up", f"A: {lookup}", "C: 555 214 8830", f"A: {read_out}"
+    )
+    evidence_at(check(call, "verify_identity", "no"), call, 4)
+
+
 def test_verify_identity_na_when_a_name_is_taken_for_a_product_hold() -> None:
     call = dialogue(
         "A: Harlow Hardware, Gus speaking.",
