@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
@@ -94,6 +95,12 @@ _PAST = compile_phrases(
     r"ended|expired|no longer|was (?:available|running|on)|used to|isn't running|is not running|"
     r"not running|finished|is over|was over|isn't available|is not available|not available anymore|"
     r"until last|(?:wasn't|was not|isn't|is not) (?:valid|active)"
+)
+# A promotion announced as coming ("from tomorrow we have ...") is no claim that it runs today.
+_FUTURE = compile_phrases(
+    r"from tomorrow|starting (?:tomorrow|on|from|next)|starts (?:on|tomorrow|next|from)|from (?:the )?\d|"
+    r"from (?:next|the \w+ of)|coming (?:soon|up)|(?:will|'ll) (?:start|begin|be available|launch)|"
+    r"launches|as of (?:tomorrow|next)|(?:isn't|is not|hasn't|has not) (?:started|available) yet|not yet"
 )
 # A decimal point ("1.00 USD a minute") does not end a sentence.
 _SENTENCE = re.compile(r"(?:[^.!?]|(?<=\d)\.(?=\d))+[.!?]?")
@@ -272,7 +279,9 @@ def _judge(
         for k, v in amounts(plain).items()
     }
     said = {k: v for k, v in said.items() if v}
-    promo = _PROMO.search(plain) is not None
+    promo = _PROMO.search(plain) is not None or any(
+        f.kind == "promotion" and _names(plain, f.title) for f in relevant
+    )
 
     def agrees(fact: KnowledgeFact) -> bool:
         known = amounts(fact.document_text or fact.text)
@@ -290,6 +299,7 @@ def _judge(
             f
             for f in promotions
             if not f.valid_on(day)
+            and not (f.valid_from is not None and day < f.valid_from and _FUTURE.search(plain))
             and ((f is best and f.score >= opts.contradict_relevance) or (said and agrees(f)))
         ]
         if expired and not current:
@@ -315,12 +325,21 @@ def _judge(
 
 def _names(text: str, title: str) -> bool:
     """Whether ``text`` says the name a title starts with ("Holiday Unlimited - Unlimited Plus for
-    45 USD" → "holiday unlimited"; a year in the name may be left out). One-word names are too
-    common words to count."""
+    45 USD" → "holiday unlimited"; a year in the name may be left out), or nearly, as speech
+    recognition writes it ("holiday and limited"). One-word names are too common words to count."""
     name = re.sub(r"\b(?:19|20)\d\d\b", " ", re.split(r"\s+[-–(:]", title, maxsplit=1)[0])
     words = re.findall(r"[a-z0-9]+", name.lower())
-    return (
-        len(words) >= 2 and f" {' '.join(words)} " in f" {' '.join(re.findall(r'[a-z0-9]+', text.lower()))} "
+    said = re.findall(r"[a-z0-9]+", text.lower())
+    if len(words) < 2:
+        return False
+    if f" {' '.join(words)} " in f" {' '.join(said)} ":
+        return True
+    # The same letters give or take a short word: compare runs of as many words, and one more.
+    target = "".join(words)
+    return len(target) >= 10 and any(
+        SequenceMatcher(None, target, "".join(said[i : i + n])).ratio() >= 0.88
+        for n in (len(words), len(words) + 1)
+        for i in range(len(said) - n + 1)
     )
 
 

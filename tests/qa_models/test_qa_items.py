@@ -1412,11 +1412,11 @@ def test_accurate_information_yes_for_the_promotion_inside_its_window() -> None:
 def test_accurate_information_a_promotion_named_before_its_window_is_wrong() -> None:
     # Another promotion, current on the call date, repeats the named one's terms: the agent still
     # offered the one they named, before it starts.
-    winter = KnowledgeFact(
-        "promo-winter",
-        "Winter Deal - Unlimited Plus for 45 USD/month",
+    holiday = KnowledgeFact(
+        "promo-holiday",
+        "Holiday Unlimited - Unlimited Plus for 45 USD/month",
         "promotion",
-        "Winter Deal: Unlimited Plus for 45 USD/month for 12 months.",
+        "Holiday Unlimited: Unlimited Plus for 45 USD/month for 12 months.",
         1.0,
         valid_from=date(2026, 11, 20),
         valid_to=date(2026, 12, 31),
@@ -1425,7 +1425,7 @@ def test_accurate_information_a_promotion_named_before_its_window_is_wrong() -> 
         "promo-loyalty",
         "Loyalty Reward - offers for customers who want to leave",
         "promotion",
-        "Loyalty Reward: from 20 November the offer is the Winter Deal, Unlimited Plus for 45 USD/month.",
+        "Loyalty Reward: from 20 November the offer is Holiday Unlimited, Unlimited Plus for 45 USD/month.",
         1.0,
         valid_from=date(2026, 1, 1),
         valid_to=date(2027, 6, 30),
@@ -1433,17 +1433,25 @@ def test_accurate_information_a_promotion_named_before_its_window_is_wrong() -> 
     opts = QAOptions(
         facts=facts.FactOptions(min_relevance=0.3, contradict_relevance=0.3, clash_relevance=0.3)
     )
-    scorer = QAScorer(opts, knowledge=DocumentFacts([winter, loyalty], HashingEncoder()))  # type: ignore[arg-type]
-    line = "so we've got the winter deal going right now, unlimited plus for forty five a month"
+    scorer = QAScorer(opts, knowledge=DocumentFacts([holiday, loyalty], HashingEncoder()))  # type: ignore[arg-type]
+    line = "so we've got the holiday unlimited deal going right now, unlimited plus for forty five a month"
     early = dialogue(
         "A: Brightline Mobile, Dana speaking.", "C: any deals?", f"A: {line}", day=date(2026, 11, 9)
     )
     r = check(early, "accurate_information", "no", scorer)
-    assert "Winter Deal" in r.rationale and "2026-11-09" in r.rationale
+    assert "Holiday Unlimited" in r.rationale and "2026-11-09" in r.rationale
     inside = dialogue(
         "A: Brightline Mobile, Dana speaking.", "C: any deals?", f"A: {line}", day=date(2026, 11, 25)
     )
     check(inside, "accurate_information", "yes", scorer)
+    # as speech recognition writes the name, with no word for an offer in the sentence
+    asr = "what i can do is the holiday and limited thats unlimited plus for forty five a month"
+    heard = dialogue("A: Brightline Mobile.", "C: any deals?", f"A: {asr}", day=date(2026, 11, 9))
+    check(heard, "accurate_information", "no", scorer)
+    # announced for when it starts
+    soon = "and from tomorrow we have holiday unlimited, unlimited plus for forty five a month"
+    ahead = dialogue("A: Brightline Mobile.", "C: any deals?", f"A: {soon}", day=date(2026, 11, 19))
+    check(ahead, "accurate_information", "yes", scorer)
     assert facts._names("the back to school deal", "Back to School 2026 - 150 USD off")
     assert not facts._names("unlimited plus", "Unlimited Plus plan")  # a product, not a promotion's name
 
