@@ -488,6 +488,9 @@ _FEELING_STRONG = compile_phrases(
     r"seriously|i'm done|im done|cancel everything|inconvenien\w*|hassle|(?:such )?a pain|stuck|"
     r"stranded|can't afford|cant afford|freaking out|concerned|concern is|embarrass\w*|humiliat\w*|"
     r"alarm(?:ed|ing)|rough (?:day|week|month|year|time|few \w+)|bummed|oh no|"
+    r"shak(?:y|en|ing) up|still (?:a bit |quite )?shak(?:y|en)|scrambling|(?:lot of|so much|under) tension|"
+    r"(?:really |so |very )+hard for (?:me|us)|(?:took|taken|take|taking) (?:the|a) day off|another day off|"
+    r"(?:don't|dont|do not) know what (?:i'm|im|i am) (?:supposed|meant) to|at my wits'? end|"
     r"[\U0001F61E\U0001F61F\U0001F620\U0001F621\U0001F622\U0001F624\U0001F625\U0001F629\U0001F62B\U0001F62D"
     r"\U0001F630\U0001F641\u2639]|"
     # trouble and urgency people voice without naming a feeling; reviewers count it as inconvenience

@@ -591,6 +591,22 @@ def test_empathy_yes_for_feelings_and_acknowledgements_in_other_words(customer: 
     evidence_at(check(call, "empathy", "yes"), call, 2)
 
 
+@pytest.mark.parametrize(
+    "feeling",
+    [
+        "someone reversed into me and i'm still a bit shaky to be honest",
+        "I took the day off work for this",
+        "my internet is down and i work from home so it's really really hard for me",
+        "My dad's surgery got moved and I'm kind of scrambling",
+        "the bill is very high so i am having lot of tension",
+        "he's not answering and i just don't know what i'm supposed to do",
+    ],
+)
+def test_empathy_no_for_feelings_said_in_other_words_and_ignored(feeling: str) -> None:
+    call = dialogue("A: Umhlanga Shield, Thabo.", f"C: {feeling}", "A: Policy number?", "C: 4471", "A: Done.")
+    evidence_at(check(call, "empathy", "no"), call, 1)
+
+
 def test_empathy_no_when_the_customer_is_dismayed_and_the_agent_moves_on() -> None:
     call = dialogue(
         "A: Cedar Rock Home Loans, Jordan speaking.",
