@@ -1330,6 +1330,7 @@ _RECAP_START = re.compile(
 _STATE = compile_phrases(
     r"done|sorted|set up|all set|active|activated|on file|blocked|initiated|processed|fixed|updated|booked|"
     r"sent|on (?:the|its|their) way|arranged|cancell?ed|refunded|credited|applied|removed|added|reissued|"
+    r"paid|"
     r"scheduled|confirmed|frozen|waived|restored|moved|transferred|resumes?|registered|logged|raised|"
     r"escalated|changed|reset|unlocked|ordered|in place|will (?:call|arrive|be|get|receive|reach|see|show)"
 )
@@ -1362,7 +1363,9 @@ def _recap(view: CallView, turn: int) -> Match | None:
         return None
     at = start.start("so")
     rest = text[at:]
-    if len(_STATE.findall(rest)) + rest.count(",") < 3 or not _STATE.search(rest):
+    # "So: liver and sugar normal, kidneys a touch high, recheck Thursday" is a list by its colon
+    listed = rest[2:].lstrip().startswith(":") and rest.count(",") >= 2
+    if not listed and (len(_STATE.findall(rest)) + rest.count(",") < 3 or not _STATE.search(rest)):
         return None
     return Match(turn, at, len(text), view.turns[turn].text[at:])
 

@@ -1146,6 +1146,16 @@ def test_confirm_resolution_no_in_asr_when_the_agent_hands_off() -> None:
     check(call, "confirm_resolution", "no")
 
 
+def test_confirm_resolution_yes_for_a_recap_listed_after_a_colon() -> None:
+    call = dialogue(
+        "A: Harbourside Vets, Mere.",
+        "C: How did Biscuit's bloods come back?",
+        "A: So: liver and sugar normal, kidneys a touch high, recheck Thursday at nine twenty. Anything else?",
+        "C: No, thanks.",
+    )
+    evidence_at(check(call, "confirm_resolution", "yes"), call, 2, "So: liver")
+
+
 def test_confirm_resolution_yes_when_the_agent_says_what_is_now_done() -> None:
     call = dialogue(
         "A: Pinecrest Insurance, Renata speaking.",
