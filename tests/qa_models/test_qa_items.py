@@ -1150,7 +1150,7 @@ def test_confirm_resolution_yes_for_a_recap_listed_after_a_colon() -> None:
     call = dialogue(
         "A: Harbourside Vets, Mere.",
         "C: How did Biscuit's bloods come back?",
-        "A: So: liver and sugar normal, kidneys a touch high, recheck Thursday at nine twenty. Anything else?",
+        "A: So: liver and sugar normal, kidneys a touch high, recheck Thursday at nine. Anything else?",
         "C: No, thanks.",
     )
     evidence_at(check(call, "confirm_resolution", "yes"), call, 2, "So: liver")
