@@ -279,9 +279,10 @@ def _judge(
         for k, v in amounts(plain).items()
     }
     said = {k: v for k, v in said.items() if v}
-    promo = _PROMO.search(plain) is not None or any(
-        f.kind == "promotion" and _names(plain, f.title) for f in relevant
-    )
+    # A promotion the agent calls by its name is the one offered, whatever else shares its terms, and
+    # naming it makes the sentence an offer.
+    named = [f for f in relevant if f.kind == "promotion" and _names(plain, f.title)]
+    promo = bool(named) or _PROMO.search(plain) is not None
 
     def agrees(fact: KnowledgeFact) -> bool:
         known = amounts(fact.document_text or fact.text)
@@ -291,9 +292,7 @@ def _judge(
         # The promotion the agent offers is the most relevant one, or one whose terms (50% off, $10
         # credit) the agent repeats. Offered outside its window, as if current, it is wrong, unless
         # a promotion valid on the call date fits the statement as well.
-        promotions = [f for f in relevant if f.kind == "promotion"]
-        # A promotion the agent calls by its name is the one offered, whatever else shares its terms.
-        promotions = [f for f in promotions if _names(plain, f.title)] or promotions
+        promotions = named or [f for f in relevant if f.kind == "promotion"]
         current = [f for f in promotions if f.valid_on(day) and (f is best or agrees(f))]
         expired = [
             f
