@@ -71,6 +71,12 @@ class FactOptions:
     #: an agent who says at least this many words has given some information, even without a sentence
     #: the rules recognise as one
     min_words_informative: int = 60
+    #: a document line about the same thing as a statement ("| Screen repair (front glass only) | 29 USD |"
+    #: for "the screen repair deductible is forty-nine dollars") shares at least this many content words
+    #: with it, and at least this share of the statement's content words; its amount then contradicts a
+    #: different one at any relevance above ``min_relevance``
+    line_overlap: int = 3
+    line_coverage: float = 0.7
 
 
 # --------------------------------------------------------------------------------- statements
@@ -104,9 +110,6 @@ _FUTURE = compile_phrases(
 )
 # A decimal point ("1.00 USD a minute") does not end a sentence.
 _SENTENCE = re.compile(r"(?:[^.!?]|(?<=\d)\.(?=\d))+[.!?]?")
-_DEFINITE = re.compile(
-    r"\b(?:the|that|those|this) ((?:[\w.$,-]+ ){1,4}(?:dollars?|bucks|pounds?|euros?))", re.I
-)
 _ACCOUNT = compile_phrases(
     r"your (?:\w+ ){0,2}(?:bill|balance|payment|account|charges?|usage|order|refund|statement|last|"
     r"current|outstanding|"
@@ -144,6 +147,14 @@ _TENS = {
 }
 _SCALES = {"hundred": 100, "thousand": 1000}
 _WORD = re.compile(r"[a-z]+", re.IGNORECASE)
+# "the sixty-two dollars", "that $62": an amount referred back to. Only number words may come between
+# the article and the unit ("the deductible is forty-nine dollars" states a new amount).
+_NUMBER_WORDS = "|".join([*_UNITS, *_TENS, *_SCALES, "and"])
+_DEFINITE = re.compile(
+    rf"\b(?:the|that|those|this) ([$£€]\s?\d[\d,.]*|(?:(?:\d[\d,.]*|{_NUMBER_WORDS})[\s-]+)+"
+    r"(?:dollars?|bucks|pounds?|euros?))",
+    re.IGNORECASE,
+)
 
 
 def _groups(words: list[str]) -> list[int]:
@@ -310,6 +321,16 @@ def _judge(
     for fact in relevant:
         if agrees(fact):
             return _Verdict(statement, fact, "supported", f"matches '{fact.title}'")
+    for fact in relevant:
+        line = _line_clash(said, plain, fact, opts)
+        if line is not None:
+            k, figure = line
+            return _Verdict(
+                statement,
+                fact,
+                "contradicted",
+                f"said {', '.join(_fmt(k, v) for v in sorted(said[k]))}; '{fact.title}' says {figure}",
+            )
     known = amounts(best.document_text or best.text)
     clash = [k for k in said if k in known and not (said[k] & known[k])]
     if clash and best.score >= opts.clash_relevance:
@@ -320,6 +341,38 @@ def _judge(
     return _Verdict(
         statement, best, "supported" if not said else "unchecked", f"consistent with '{best.title}'"
     )
+
+
+_LINES = re.compile(r"\n+|(?<=[.!?])\s+")
+_FILLER = frozenset(
+    """the and but for you your our that this with was were are has have had can could would will not
+    yes okay just about there they them what how when also which then than from into only all any more
+    less now here some their its it's that's you'll you're dollars dollar bucks usd pounds euros month
+    months year years week weeks day days business working gigs gig per each one""".split()
+).union(_UNITS, _TENS, _SCALES)
+
+
+def _terms(text: str) -> set[str]:
+    """Content words, plural or not ("glass", "glasses" → "glas")."""
+    words = (w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 2 and w not in _FILLER)
+    return {w[:-1] if w.endswith("s") and len(w) > 4 else w for w in words}
+
+
+def _line_clash(
+    said: dict[str, set[float]], plain: str, fact: KnowledgeFact, opts: FactOptions
+) -> tuple[str, str] | None:
+    """The kind and the document's figure when a line of ``fact`` says what the statement says it
+    about, with another amount of the same kind (the statement's own amount is in no relevant document
+    when this is asked)."""
+    mine = _terms(plain)
+    for line in _LINES.split(fact.document_text or fact.text):
+        known = amounts(line)
+        kinds = [k for k in said if k in known]
+        shared = mine & _terms(line)
+        if kinds and len(shared) >= opts.line_overlap and len(shared) >= opts.line_coverage * len(mine):
+            k = kinds[0]
+            return k, f"{', '.join(_fmt(k, v) for v in sorted(known[k]))} ({line.strip(' |')[:60]})"
+    return None
 
 
 def _names(text: str, title: str) -> bool:
@@ -398,9 +451,11 @@ def check_facts(
             "rules",
             features,
         )
-    customer_amounts = amounts(" ".join(view.text(c) for c in view.customer))
     verdicts = []
     for s in statements:
+        # only what the customer said before: one who echoes a quoted price ("forty-nine, okay")
+        # does not make it the call's own amount
+        customer_amounts = amounts(" ".join(view.text(c) for c in view.customer if c < s.turn))
         plain = view.text(s.turn)[s.start : s.end]
         # The customer's previous turn names what the agent is answering about ("that one's $39");
         # the statement alone is the better query when it names its subject itself. Each document

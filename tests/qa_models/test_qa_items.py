@@ -1543,6 +1543,39 @@ def test_accurate_information_spelled_amounts_and_the_calls_own_amounts() -> Non
     assert "nothing contradicts" in check(done, "accurate_information", "yes", facts_scorer()).rationale
 
 
+def test_accurate_information_a_line_about_the_same_thing_gives_the_amount() -> None:
+    claims = KnowledgeFact(
+        "proc-claims",
+        "Device protection claims",
+        "procedure",
+        "Device protection is 12 USD a month and covers accidental damage, loss and theft.",
+        1.0,
+        document_text="Device protection is 12 USD a month and covers accidental damage, loss and theft.\n"
+        "| Claim | Deductible |\n|---|---|\n| Screen repair (front glass only) | 29 USD |\n"
+        "| Replacement after loss or theft | 149 USD |",
+    )
+    # word hashing scores documents lower than the sentence encoder
+    opts = QAOptions(facts=facts.FactOptions(min_relevance=0.1, clash_relevance=1.0))
+    scorer = QAScorer(opts, knowledge=DocumentFacts([claims], HashingEncoder()))  # type: ignore[arg-type]
+
+    def quote(deductible: str) -> TagInput:
+        return dialogue(
+            "A: Brightline Mobile, Dana speaking.",
+            "C: I cracked the front glass of my phone.",
+            f"A: For a front-glass screen repair the deductible is {deductible} dollars.",
+            "C: Forty-nine. Okay.",  # an echo after the quote does not make it the customer's own amount
+        )
+
+    # The document as a whole is not relevant enough for an amount clash, but its table row on the
+    # same repair gives another deductible.
+    r = check(quote("forty-nine"), "accurate_information", "no", scorer)
+    assert "$29" in r.rationale
+    check(quote("twenty-nine"), "accurate_information", "yes", scorer)
+    # "the deductible is ... dollars" states an amount; only "the forty-nine dollars" refers back to one.
+    assert facts._DEFINITE.findall("the deductible is forty-nine dollars") == []
+    assert facts._DEFINITE.findall("I've refunded the forty-nine dollars") == ["forty-nine dollars"]
+
+
 def test_accurate_information_yes_for_information_without_amounts() -> None:
     call = dialogue(
         "A: Brightline Mobile, Dana speaking.",
