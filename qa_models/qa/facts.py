@@ -124,6 +124,14 @@ _ACCOUNT = compile_phrases(
     r"credit|refund|process|book|schedule|issue|waive|reverse|remove|send)",
     r"^\W*(?:(?:okay|ok|right|alright)\W+)?(?:done|all set|all done)\b",
 )
+# The customer catches the agent contradicting what they said earlier in the call ("wait, you just said
+# there's no change fee", "you literally just told me it was free"): evidently wrong information,
+# whichever of the two statements is the wrong one.
+_CHALLENGE = compile_phrases(
+    r"you (?:just|literally|literally just|already|only just) (?:said|told me)|(?:i )?thought you said|"
+    r"(?:that's|thats|that is|it's|its) not what you (?:just )?said|you said the opposite|"
+    r"(?:but|wait) you (?:said|told me)"
+)
 #: A sentence that tells the customer how things are: what something costs, includes, takes or
 #: requires, or what the customer can or will have to do.
 INFORMATIVE = compile_phrases(
@@ -430,6 +438,18 @@ def check_facts(
             0.5,
             "no knowledge base to check the agent's statements against",
             [],
+            "rules",
+            features,
+        )
+    challenge = view.first(_CHALLENGE, view.customer)
+    if challenge is not None:
+        told = view.agent_before(challenge.turn, 1)
+        return ItemResult(
+            item.id,
+            "no",
+            0.7,
+            f"the customer points out the agent said otherwise before: {challenge.text[:60]!r}",
+            [view.evidence(t) for t in told] + [view.evidence(challenge)],
             "rules",
             features,
         )

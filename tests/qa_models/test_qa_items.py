@@ -1576,6 +1576,28 @@ def test_accurate_information_a_line_about_the_same_thing_gives_the_amount() -> 
     assert facts._DEFINITE.findall("I've refunded the forty-nine dollars") == ["forty-nine dollars"]
 
 
+def test_accurate_information_no_when_the_customer_catches_a_contradiction() -> None:
+    call = dialogue(
+        "A: Marlowe Suites, Priya speaking.",
+        "C: I need to cancel this weekend's stay. Can you tell me if I get a refund?",
+        "A: Yes, bookings can be cancelled free of charge up to a day before arrival.",
+        "C: Great, please cancel it.",
+        "A: Actually this booking is on a rate that can't be refunded.",
+        "C: What?? You literally just told me it was free to cancel.",
+    )
+    r = check(call, "accurate_information", "no", facts_scorer())
+    evidence_at(r, call, 5, "You literally just told me")
+    assert any(e.turn == 4 for e in r.evidence)
+    # asking the agent to tell something, or recalling what they said, is no challenge
+    fine = dialogue(
+        "A: Marlowe Suites, Priya speaking.",
+        "C: Can you tell me if I get a refund when I cancel?",
+        "A: Yes, bookings can be cancelled free of charge up to a day before arrival.",
+        "C: So you said a day before, okay, please cancel it then.",
+    )
+    check(fine, "accurate_information", "yes", facts_scorer())
+
+
 def test_accurate_information_yes_for_information_without_amounts() -> None:
     call = dialogue(
         "A: Brightline Mobile, Dana speaking.",
