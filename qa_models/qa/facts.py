@@ -76,6 +76,8 @@ class FactOptions:
     #: with it, and at least this share of the statement's content words; its amount then contradicts a
     #: different one at any relevance above ``min_relevance``
     line_overlap: int = 3
+    #: how many documents are searched for a promotion the statement names
+    named_lookup: int = 10
     line_coverage: float = 0.7
 
 
@@ -125,12 +127,17 @@ _ACCOUNT = compile_phrases(
     r"^\W*(?:(?:okay|ok|right|alright)\W+)?(?:done|all set|all done)\b",
 )
 # The customer catches the agent contradicting what they said earlier in the call ("wait, you just said
-# there's no change fee", "you literally just told me it was free"): evidently wrong information,
-# whichever of the two statements is the wrong one.
+# there's no change fee", "first you said thirty five, now it is fifty"), or the agent takes it back
+# ("sorry, my mistake"): evidently wrong information, whichever of the two statements is the wrong one.
 _CHALLENGE = compile_phrases(
     r"you (?:just|literally|literally just|already|only just) (?:said|told me)|(?:i )?thought you said|"
     r"(?:that's|thats|that is|it's|its) not what you (?:just )?said|you said the opposite|"
-    r"(?:but|wait) you (?:said|told me)"
+    r"(?:but|wait) you (?:said|told me)|(?:first|earlier|before|a minute ago) you said|you said (?:earlier|"
+    r"before)"
+)
+_TAKEN_BACK = compile_phrases(
+    r"my mistake|i misspoke|i was (?:wrong|mistaken)|i gave you (?:the )?wrong|let me correct (?:myself|"
+    r"that)|i stand corrected"
 )
 #: A sentence that tells the customer how things are: what something costs, includes, takes or
 #: requires, or what the customer can or will have to do.
@@ -163,6 +170,8 @@ _DEFINITE = re.compile(
     r"(?:dollars?|bucks|pounds?|euros?))",
     re.IGNORECASE,
 )
+# "it's up to three months, not six": a figure an agent gave earlier in the call, corrected
+_NOT_FIGURE = re.compile(rf",\s*not (?P<figure>\d[\d,.]*|{_NUMBER_WORDS})\b", re.IGNORECASE)
 
 
 def _groups(words: list[str]) -> list[int]:
@@ -318,7 +327,7 @@ def _judge(
             for f in promotions
             if not f.valid_on(day)
             and not (f.valid_from is not None and day < f.valid_from and _FUTURE.search(plain))
-            and ((f is best and f.score >= opts.contradict_relevance) or (said and agrees(f)))
+            and (f in named or (f is best and f.score >= opts.contradict_relevance) or (said and agrees(f)))
         ]
         if expired and not current:
             fact = expired[0]
@@ -441,15 +450,15 @@ def check_facts(
             "rules",
             features,
         )
-    challenge = view.first(_CHALLENGE, view.customer)
-    if challenge is not None:
-        told = view.agent_before(challenge.turn, 1)
+    corrected = _said_otherwise(view)
+    if corrected is not None:
+        told = view.agent_before(corrected.turn, 1)
         return ItemResult(
             item.id,
             "no",
             0.7,
-            f"the customer points out the agent said otherwise before: {challenge.text[:60]!r}",
-            [view.evidence(t) for t in told] + [view.evidence(challenge)],
+            f"the agent said otherwise earlier in the call: {corrected.text[:60]!r}",
+            [view.evidence(t) for t in told] + [view.evidence(corrected)],
             "rules",
             features,
         )
@@ -481,7 +490,9 @@ def check_facts(
         # the statement alone is the better query when it names its subject itself. Each document
         # keeps its better score of the two.
         context = [c for c in view.customer if c < s.turn][-1:]
-        facts = knowledge.lookup(plain, 3)
+        wide = knowledge.lookup(plain, opts.named_lookup)
+        # a promotion the agent names is checked however far down the list its document comes
+        facts = wide[:3] + [f for f in wide[3:] if f.kind == "promotion" and _names(plain, f.title)]
         if context:
             facts = _merge(facts, knowledge.lookup(" ".join([view.text(context[0]), plain]), 3))
         verdicts.append(_judge(s, plain, facts, view.call_date, opts, customer_amounts))
@@ -521,6 +532,19 @@ def check_facts(
         "rules",
         features,
     )
+
+
+def _said_otherwise(view: CallView) -> Match | None:
+    """Where the call shows the agent said something wrong: the customer catching a contradiction,
+    the agent taking a statement back, or correcting a figure an agent gave before."""
+    found = view.first(_CHALLENGE, view.customer) or view.first(_TAKEN_BACK, view.agent)
+    if found is not None:
+        return found
+    for m in view.find(_NOT_FIGURE, view.agent):
+        figure = re.escape(m.text.split()[-1])
+        if any(re.search(rf"\b{figure}\b", view.text(a), re.IGNORECASE) for a in view.agent if a < m.turn):
+            return m
+    return None
 
 
 # ------------------------------------------------------------------------------- in memory

@@ -1482,6 +1482,63 @@ def test_accurate_information_a_promotion_named_before_its_window_is_wrong() -> 
     assert not facts._names("unlimited plus", "Unlimited Plus plan")  # a product, not a promotion's name
 
 
+def test_accurate_information_a_named_promotion_is_checked_however_it_ranks() -> None:
+    # Plan documents match the sentence better than the promotion it names, which comes fifth and
+    # below the relevance an unnamed promotion needs: naming it is enough to check its window.
+    plans = [
+        KnowledgeFact(
+            f"plan-{n}",
+            f"Unlimited Plus plan {n}",
+            "product",
+            f"Unlimited Plus is great: a discount on a new phone, offer {n}.",
+            1.0,
+        )
+        for n in range(4)
+    ]
+    school = KnowledgeFact(
+        "promo-school",
+        "Back to School 2026 - 150 USD off a new phone",
+        "promotion",
+        "Back to School: 150 USD off any new phone of 600 USD or more.",
+        1.0,
+        valid_from=date(2026, 8, 1),
+        valid_to=date(2026, 9, 15),
+    )
+    opts = QAOptions(facts=facts.FactOptions(min_relevance=0.0, contradict_relevance=0.99))
+    scorer = QAScorer(opts, knowledge=DocumentFacts([*plans, school], HashingEncoder()))
+    line = "You're on Unlimited Plus, which is great, as we have the Back to School offer on a new phone."
+    assert [f.doc_id for f in scorer.knowledge.lookup(line, 5)][-1] == "promo-school"  # type: ignore[union-attr]
+    late = dialogue("A: Brightline Mobile, Dana speaking.", "C: I want a new phone.", f"A: {line}")
+    r = check(late, "accurate_information", "no", scorer)
+    assert "Back to School" in r.rationale
+
+
+def test_accurate_information_no_when_the_agent_takes_a_statement_back() -> None:
+    def call(*lines: str) -> TagInput:
+        return dialogue("A: Highveld Home Loans, Candice speaking.", "C: I lost my job.", *lines)
+
+    # the agent corrects a figure an agent gave earlier in the call
+    later = call(
+        "A: We can give you a payment holiday of up to six months.",
+        "C: That would help.",
+        "A: With a retrenchment it's up to three months, not six.",
+    )
+    evidence_at(check(later, "accurate_information", "no", facts_scorer()), later, 4, ", not six")
+    # ... or takes it back
+    mistake = call(
+        "A: The refund is instant.",
+        "C: Really?",
+        "A: Sorry, my mistake. The bank posts it within 3 to 5 business days.",
+    )
+    evidence_at(check(mistake, "accurate_information", "no", facts_scorer()), mistake, 4, "my mistake")
+    # ... or the customer catches it
+    caught = call("A: The excess is 35,000 for all cars.", "C: First you said thirty five, now it's fifty?")
+    check(caught, "accurate_information", "no", facts_scorer())
+    # a figure that was never said before is no correction
+    fresh = call("A: With a retrenchment it's up to three months, not six.", "C: Okay.")
+    assert check(fresh, "accurate_information", "na", facts_scorer()).evidence == []
+
+
 def test_accurate_information_yes_when_the_agent_says_the_promotion_has_ended() -> None:
     call = dialogue(
         "A: Brightline Mobile, Dana speaking.",
