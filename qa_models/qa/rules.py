@@ -1284,7 +1284,8 @@ _CONFIRM = compile_phrases(
     r"good|done)|all set|(?:that's|thats|that is|it's|its|everything's|everything is|this is) (?:all |now |"
     r"been )*"
     r"(?:done|sorted|fixed|taken care of|processed|resolved|complete|completed|in place|cancell?ed|updated|"
-    r"working)|(?:does|did|has) (?:that|this) (?:answer|solve|resolve|fix|help|sort|take care of|clear)|"
+    r"working)|(?:does|did|has) (?:that|this) (?:answer|solve|resolve|fix|help|sort|take care of|clear|"
+    r"cover)|"
     r"have i (?:answered|resolved|solved|helped|fixed|sorted)|is (?:that|everything|it|"
     r"this) (?:all )?(?:resolved|"
     r"sorted|clear|working|ok now|okay now|fixed|showing|clearer)|(?:is it|is that|are you) (?:working|happy|"
@@ -1351,7 +1352,11 @@ _DONE_STATE = compile_phrases(
     r"(?:the|your) \w+(?: \w+)?(?:'s| is| are| has been| have been)|\w+'s) (?:now |all |been |officially |"
     r"just )*(?:done|set up|sorted|added|opened|frozen|paused|activated|booked|cancell?ed|processed|"
     r"applied|scheduled|submitted|lodged|raised|logged|in place|arranged|updated|changed|reset|refunded|"
-    r"credited|reissued|blocked|unlocked|fixed|resolved|moved|reinstated|restored|waived|on (?:its|the) way)"
+    r"credited|reissued|blocked|unlocked|fixed|resolved|moved|reinstated|restored|waived|on (?:its|the) way)",
+    # "I've done the refund there", "yep i've refunded the forty five", "Done, $30.50 credit is on ..."
+    r"(?:i've|ive|i have|we've|we have) (?:now |just |also )?(?:done|processed|refunded|credited|cancell?ed|"
+    r"booked|issued|reset|unlocked|reinstated|waived|arranged|lodged|submitted|applied)|^\W*(?:(?:okay|ok|"
+    r"right|alright)\W+)?done\b(?=(?:\W+\w+){4})",  # a bare "done" says nothing of what was done
 )
 
 

@@ -1170,6 +1170,29 @@ def test_confirm_resolution_yes_when_the_agent_says_what_is_now_done() -> None:
     evidence_at(r, call, 4, "he's added")
 
 
+@pytest.mark.parametrize(
+    ("said", "answer"),
+    [
+        ("I've done the refund there for the payment on the sixteenth.", "yes"),
+        ("yep i've refunded the forty five it goes back on the card", "yes"),
+        ("Done, $30.50 in credit is on your account now.", "yes"),
+        ("Does that cover everything you wanted to know?", "yes"),
+        ("done", "no"),  # a bare "done" says nothing of what was done
+        ("I've no idea when the refund goes through.", "no"),
+    ],
+)
+def test_confirm_resolution_what_the_agent_has_done_or_a_check(said: str, answer: str) -> None:
+    call = dialogue(
+        "A: Munchroute support, Ali here.",
+        "C: I was charged twice for my order.",
+        "A: Let me look at that.",
+        f"A: {said}",
+        "C: Okay.",
+        "A: Thanks for getting in touch.",
+    )
+    check(call, "confirm_resolution", answer)
+
+
 def test_confirm_resolution_no_for_a_state_that_is_only_promised_or_asked() -> None:
     call = dialogue(
         "A: Pinecrest Insurance, Renata speaking.",
