@@ -226,6 +226,8 @@ _VERIFIED = compile_phrases(
     r"phone menu|menu|keypad|phone system|system|portal)",
     r"(?:you're|you are) (?:logged|signed) in",
     r"passed (?:the )?(?:security|verification)",
+    r"voice ?(?:id|print|recognition|biometrics?|verification) (?:has |have )?(?:already |just )?(?:matched|"
+    r"verified|confirmed|recogni[sz]ed|identified|authenticated)",
 )
 _DISCLOSE = compile_phrases(
     r"(?:i can see|i see|i'm seeing|im seeing|i've pulled up|ive pulled up|i have pulled up|looking at|"
@@ -273,10 +275,14 @@ _SEEN = compile_phrases(
     # outbound and chat openings that lead with the customer's own details
     r"(?:i can see|i see|i'm seeing|it looks like|looks like) you(?:'re| are| have|'ve| were| had) "
     r"(?:on|paying|using|been|got|due|signed|asking|ordered|booked|behind|over)",
-    r"(?:calling|contacting|reaching out|following up|writing) (?:you )?(?:about|regarding|on|re) your "
-    r"(?:\w+ )?\w+",
     r"(?:your|tonight's|today's|yesterday's|this morning's|last night's|recent) (?:order|booking|rental|"
     r"reservation|delivery|claim|bill|payment|refund) (?:from|of|for|at|on|#)",
+)
+# "I'm calling about your application. Before I go into any detail, could you confirm ...": the
+# purpose of an outbound call discloses nothing when the check follows in the same turn.
+_PURPOSE = compile_phrases(
+    r"(?:calling|contacting|reaching out|following up|writing) (?:you )?(?:about|regarding|on|re) your "
+    r"(?:\w+ )?\w+"
 )
 
 
@@ -292,6 +298,7 @@ def verify_identity(view: CallView, item: ScorecardItem, scorer: QAScorer) -> It
             *view.find(_DISCLOSE, view.agent),
             *view.find(_ACTION_NOW, view.agent),
             *view.find(_SEEN, view.agent),
+            *(m for m in view.find(_PURPOSE, view.agent) if m.turn not in {a.turn for a in asks}),
         ],
         key=lambda m: (m.turn, m.start),
     )

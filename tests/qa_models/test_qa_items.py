@@ -2167,6 +2167,27 @@ def test_greeting_reads_a_redacted_agent_name() -> None:
             "yes",
             2,
         ),
+        # the purpose of an outbound call, then the check in the same turn
+        (
+            [
+                "A: Hi Isla, this is the Admissions Office. I'm calling about your application for "
+                "Veterinary Medicine. Before I go into any detail, could you confirm your date of birth?",
+                "C: Twelfth of April, two thousand and eight.",
+                "A: Thank you. Your application has been accepted.",
+            ],
+            "yes",
+            0,
+        ),
+        # matched by voice ID before the agent took the call
+        (
+            [
+                "A: Good evening, Brightline. Our voice ID has already matched you as the account holder.",
+                "C: My internet keeps dropping.",
+                "A: I can see two earlier tickets on your account.",
+            ],
+            "yes",
+            0,
+        ),
         # verified by the phone menu before the call reached the agent
         (
             [
