@@ -185,9 +185,12 @@ _VERIFY_ASK = compile_phrases(
     rf"the )?(?:{_IDENTIFIER}|{_ID_WORD})"
     rf"(?: and (?:your |the )?"
     rf"(?:name|{_IDENTIFIER}|{_ID_WORD}))?(?: please)?(?:\?|(?=\s*$))",
-    # ... or the whole turn: "Name and date of birth."
-    rf"^(?:(?:your |the )?name and )?(?:your |the )?(?:{_IDENTIFIER}|{_ID_WORD})"
-    rf"(?: and (?:your |the )?(?:name|{_IDENTIFIER}|{_ID_WORD}))?(?: please)?\.?$",
+    # ... or the whole turn: "Name and date of birth.", "Full name and date of birth on the account."
+    rf"^(?:(?:your |the )?(?:full )?name and )?(?:your |the )?(?:{_IDENTIFIER}|{_ID_WORD})"
+    rf"(?: and (?:your |the )?(?:name|{_IDENTIFIER}|{_ID_WORD}))?"
+    rf"(?: on (?:the|your) (?:account|file|booking))?(?: please)?\.?$",
+    rf"(?:please|kindly) (?:provide|give|share|send|tell|confirm|enter|type)[^.?!]{{0,40}}(?:{_ID_WORD}|"
+    rf"{_IDENTIFIER})",
     r"(?:for|to complete|to do) (?:the |a |some )?(?:verification|security|id check)",
     r"(?:sending|send|sent|texting|text) (?:you )?(?:an? |the )?(?:[\w-]+ )?(?:otp|one[- ]time|verification|"
     r"security) ?(?:code|password|pin|number)?",
@@ -226,6 +229,7 @@ _VERIFIED = compile_phrases(
     r"phone menu|menu|keypad|phone system|system|portal)",
     r"(?:you're|you are) (?:logged|signed) in",
     r"passed (?:the )?(?:security|verification)",
+    r"^\W*(?:(?:okay|ok|thanks|thank you)\W+)?verified\b",
     r"voice ?(?:id|print|recognition|biometrics?|verification) (?:has |have )?(?:already |just )?(?:matched|"
     r"verified|confirmed|recogni[sz]ed|identified|authenticated)",
 )

@@ -2178,6 +2178,29 @@ def test_greeting_reads_a_redacted_agent_name() -> None:
             "yes",
             0,
         ),
+        # a polite ask in a chat, and a terse one naming where the identifiers are on file
+        (
+            [
+                "A: Hello, how can I help you?",
+                "C: My concert was postponed.",
+                "A: Please provide your order number and the email address used for the booking.",
+                "C: GT-558203, achieng@postmail.example",
+                "A: The event on your booking has been rescheduled.",
+            ],
+            "yes",
+            2,
+        ),
+        (
+            [
+                "A: Welcome to Brightline chat. I'm Kevin.",
+                "C: No internet abroad.",
+                "A: Full name and date of birth on the account.",
+                "C: Jocelyn Manalo. Feb 9 1991",
+                "A: Verified. You're on Unlimited Plus with no Roaming Pass on the line.",
+            ],
+            "yes",
+            2,
+        ),
         # matched by voice ID before the agent took the call
         (
             [
