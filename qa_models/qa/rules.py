@@ -1160,6 +1160,11 @@ _SECRET_CUE = compile_phrases(
     r"card security code|three[- ]digit code)"
 )
 _SECRET_GIVEN = re.compile(r"\s*(?:is|'s|:)\s+[\"'‘“]?(?P<value>[^\s\"'’”]{3,40})")
+_ANSWER_LEAD = re.compile(
+    r"^\W*(?:(?:yes|yeah|okay|ok|sure|um|uh)\W+)*(?:it(?:'s| is| was)|its|that's|that is|"
+    r"(?:my|the) (?:answer|word) is)\s+",
+    re.IGNORECASE,
+)
 _NOT_SECRETS = {"yes", "yeah", "okay", "sure", "fine", "right", "correct", "that", "this", "here", "what"}
 
 
@@ -1183,7 +1188,8 @@ def _customer_secrets(view: CallView) -> list[tuple[int, str]]:
         asked = view.agent_before(c, 1)
         if asked and asked[-1] == c - 1 and _SECRET_CUE.search(view.text(c - 1)):
             digits = [run for run in _spoken_digits(text).split() if len(run) >= 4]
-            words = [w for w in re.findall(r"[^\s,.!?]+", text) if _plain_token(w) not in _NOT_SECRETS]
+            answer = _ANSWER_LEAD.sub("", text)  # "It is Kanchipuram." answers "Kanchipuram"
+            words = [w for w in re.findall(r"[^\s,.!?]+", answer) if _plain_token(w) not in _NOT_SECRETS]
             out += [(c, run) for run in digits] or ([(c, words[0])] if len(words) == 1 else [])
     return out
 

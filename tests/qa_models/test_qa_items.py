@@ -1074,6 +1074,13 @@ def test_no_sensitive_data_no_when_the_agent_repeats_a_secret_the_customer_gave(
         "A: Thanks, security answer Bramble, that matches.",
     )
     check(answer, "no_sensitive_data_spoken", "no")
+    # the answer given as a sentence ("It is Kanchipuram."), repeated as the check
+    sentence = dialogue(
+        "A: May I have the answer to your security question, please?",
+        "C: It is Kanchipuram.",
+        "A: Kanchipuram, yes, that is correct.",
+    )
+    evidence_at(check(sentence, "no_sensitive_data_spoken", "no"), sentence, 2, "Kanchipuram, yes")
 
 
 def test_no_sensitive_data_yes_when_a_secret_is_checked_without_repeating_it() -> None:
