@@ -67,7 +67,7 @@ _AGENT_NAME = compile_phrases(
     rf"(?:i'm|i am|im) {_NAME}(?= (?:and|speaking|here|from|with|at|on|how|what|i|calling)\b|[,.!]|$)",
     rf"(?:this is|it's|it is) {_NAME}(?= (?:speaking|here|from|with|at|on|in|how|what|calling)\b|[,.!]|$)",
     rf"(?:this is|it's|it is) {_NAME} {_NAME}(?= (?:speaking|here|from|with|calling)\b)",
-    rf"{_NAME} (?:speaking|here)(?= [,.!]|[,.!]|$| how| what| from| at| with| on| and)",
+    rf"{_NAME} (?:speaking|here|this side)(?= [,.!]|[,.!]|$| how| what| from| at| with| on| and)",
     rf"(?:you've got|youve got|you have|you got) {_NAME}(?= [,.!]|[,.!]|$| (?:speaking|here|on|at|how|what))",
 )
 #: words that follow "thank you for calling" or "from" when no company name does
@@ -82,7 +82,8 @@ _OPENING_WORDS = (
 )
 _COMPANY = rf"(?:the )?(?!(?:{_NOT_A_COMPANY})\b)[a-z0-9][\w&'-]*"
 _COMPANY_INTRO = compile_phrases(
-    r"(?:thank(?:s| you)(?: so much)? for (?:calling|contacting|choosing|reaching out to|reaching)"
+    r"(?:thank(?:s| you)(?: so much)? for (?:calling|contacting|choosing|reaching out to|reaching|messaging|"
+    r"texting|writing to|getting in touch with)"
     r"|welcome to|you've reached|you have reached|youve reached|calling from|here at|on behalf of|"
     rf"(?:you're|you are|youre|you've been|you have been) (?:through|connected|put through) to) {_COMPANY}",
     # "this is Tom from Acme", "Priya here with Northwind", "you're chatting with Sam at Cobalt"
@@ -111,6 +112,10 @@ _HELLO = compile_phrases(
 )
 
 
+def _same_end(a: Match, b: Match | None) -> bool:
+    return b is not None and a.turn == b.turn and a.end == b.end
+
+
 def greeting(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult:
     opening = view.agent[: view.options.greeting_turns]
     later = view.agent[view.options.greeting_turns : view.options.greeting_turns + 3]
@@ -120,10 +125,11 @@ def greeting(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResul
     company_re = (
         compile_phrases(*(re.escape(n).replace(r"\ ", " ") for n in names)) if names else _COMPANY_INTRO
     )
-    company = view.first(company_re, opening)
+    agent = view.first(_AGENT_NAME, opening)
+    # "you're through to Priya" names the agent, not a company: a company match must end elsewhere
+    company = next((m for m in view.find(company_re, opening) if not _same_end(m, agent)), None)
     if company is None and not names:
         company = view.first(_PHONE_OPENING, opening[:1])
-    agent = view.first(_AGENT_NAME, opening)
     hello = view.first(_HELLO, opening)
     features = {
         "company_name": float(company is not None),

@@ -125,6 +125,11 @@ def test_greeting_no_without_the_company_name() -> None:
     evidence_at(r, call, 0, "Dana")
 
 
+def test_greeting_no_when_the_only_name_is_the_agents() -> None:
+    call = dialogue("A: Hiya, you're through to Priya, how can I help?", "C: I want a new phone.")
+    assert "company name" in check(call, "greeting", "no").rationale
+
+
 def test_greeting_no_without_the_agents_own_name() -> None:
     call = dialogue(
         "A: thank you for calling brightline mobile how can i help",
@@ -143,6 +148,8 @@ def test_greeting_no_without_the_agents_own_name() -> None:
         "good morning ashbury borough council waste and recycling youre speaking to jodie how can i help",
         "morning um langa shield you speaking to thabo",
         "Hi, this is Jordan Ellis calling from Cedar Rock Home Loans. May I speak with Patricia?",
+        "Good morning, welcome to PaySetu Payroll Services, Suresh this side. How may I help you?",
+        "Hi, thanks for messaging Marlow Street Dental 😊 I'm Jess on reception. How can I help?",
     ],
 )
 def test_greeting_yes_for_asr_and_outbound_openings(opening: str) -> None:
