@@ -694,8 +694,9 @@ _STEPS_EXPLAINED = compile_phrases(
     r"have) "
     r"to do|the next steps? (?:is|are|will be)|next steps?|here's what (?:happens|will happen|you do)|"
     r"(?:first|firstly|step one),? (?:you|go|open|tap|click|log|head)|then (?:tap|click|go|select|restart|"
-    r"open|choose|enter|toggle|turn)|go (?:in)?to (?:settings|the app|your account|my account|the website|"
-    r"our website)|tap on|click on|restart (?:your|the)|turn (?:it|the \w+|your \w+|wi-?fi) (?:off|on)|"
+    r"open|choose|enter|toggle|turn)|go (?:in)?to (?:settings|your account|my account|(?:the|our|their) "
+    r"(?:[\w-]+ )?(?:app|website|site|portal))|tap on|click on|restart (?:your|the)|"
+    r"turn (?:it|the \w+|your \w+|wi-?fi) (?:off|on)|"
     r"(?:log|sign) (?:in|into)|you can (?:also )?(?:pay|do|track|check|download|call|visit|bring|return|"
     r"drop|use|go)|just (?:bring|send|return|drop|reply|call)|(?:you'll|you will|youll) (?:get|receive|see)",
     # what follows, and when: "it'll show in three to five working days"
@@ -708,7 +709,7 @@ _STEPS_EXPLAINED = compile_phrases(
     r"press|unplug|plug|restart|reboot|switch|turn|enter|type|log|sign|follow|visit|navigate|download|"
     r"install|"
     r"update|reset|remove|insert|scroll|call|bring|send|fill|complete|reply|head|pop|upload|attach|submit|"
-    r"return)\b[^.!?,;]{0,60}",
+    r"return|use|email|contact|message|text)\b[^.!?,;]{0,60}",
 )
 _TIMEFRAME = compile_phrases(
     r"within (?:the next )?(?:\d+|a|an|one|two|three|four|five|six|seven|ten|fourteen|twenty[- ]four|"

@@ -660,6 +660,21 @@ def test_resolution_steps_yes_escalation_with_a_callback_time() -> None:
     evidence_at(r, call, 2, "within 48 hours")
 
 
+@pytest.mark.parametrize(
+    "steps",
+    [
+        # where to go and what to do there
+        "If you go to the Skyvale website and look for delayed baggage, you can put that in and see it.",
+        # an instruction after a condition, with when the money arrives
+        "If you bought them on our website, use the refund form with your booking number, and the money "
+        "goes back to your card within 10 working days.",
+    ],
+)
+def test_resolution_steps_yes_for_instructions_the_customer_can_follow(steps: str) -> None:
+    call = dialogue("A: Box office, Hemi here.", "C: Can I get my money back for the show?", f"A: {steps}")
+    check(call, "resolution_steps", "yes")
+
+
 def test_resolution_steps_no_with_only_a_vague_promise() -> None:
     call = dialogue(
         "A: Cobalt Bank, Lee speaking.",
