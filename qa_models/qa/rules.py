@@ -402,7 +402,8 @@ _RESTATE = compile_phrases(
     r"you(?:'ve| have) been|you were|you got|you('re| are) seeing|you noticed|you received|"
     # what the customer did or has had happen: "so you started trading in March", "so you've reached
     # your allowance", "so your usage has more than doubled"
-    r"you(?:'ve| have)? (?!got\b)[a-z]+ed|you(?:'ve| have) (?:had|seen|lost|run out|hit|gone over)|"
+    r"you(?:'ve| have)? (?:already |just |also )?(?!got\b)[a-z]+ed|you(?:'ve| have) (?:already |just |also )?"
+    r"(?:had|seen|lost|run out|hit|gone over)|"
     r"your (?:\w+ )?(?:has|have|is|are|was|were|hasn't|isn't|keeps|went|got) [^.?!]{3,60} and "
     r"you(?:'re|'ve|'d| are| have| were| think| want| need))",
     # "So it's the bill dated the second, and you think it's way over"

@@ -450,6 +450,7 @@ def test_understand_need_no_in_asr_with_only_procedural_questions() -> None:
         "Just so I'm looking for the right thing: two payments of $68.40 for the November bill?",
         "Okay. So this is the package for two. You want the thirteenth to the twentieth instead.",
         "No bother. So you started trading in March and this is your first return.",
+        "i can see the earlier tickets so you've already restarted the router and changed the wifi channel",
     ],
 )
 def test_understand_need_yes_for_restatements_in_other_words(restated: str) -> None:
