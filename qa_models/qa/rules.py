@@ -1018,7 +1018,8 @@ _RUDE_STRONG = compile_phrases(
     r"(?:i've|ive|i have) (?:already )?(?:told|explained (?:this|it|that) to) you (?:\w+ times|already|twice|"
     r"before)|as i (?:already|just) (?:said|told you|explained)|as i (?:said|told you|explained) (?:already|"
     r"twice)|"
-    r"how many times|not rocket science|clearly you|you clearly|whatever(?=\s*[,.!]|\s*$)|deal with it|"
+    r"how many times(?! (?:you(?:'ve| have)?|they|he|she|it|a|the|per|in|do you use))|"
+    r"not rocket science|clearly you|you clearly|whatever(?=\s*[,.!]|\s*$)|deal with it|"
     r"tough luck|"
     r"stop (?:interrupting|shouting|yelling)|i don't have (?:all day|time for)|i dont have (?:all day|time)|"
     r"that's a you problem|you should(?:'ve| have|ve) (?:read|known|checked|paid|called|listened|looked|"
@@ -1049,6 +1050,13 @@ _RUDE_WEAK = compile_phrases(
 _CUT_OFF = re.compile(r"(?:--|—|–|\.\.\.|…)\s*$")
 
 
+_EXCUSED = re.compile(
+    r"\W*(?:(?:oh|um|uh)\W+)?(?:(?:so |really |very )?sorry|apologies|excuse me|pardon me)\W*(?:(?:to|for) "
+    r"(?:jump(?:ing)? in|interrupt(?:ing)?|cut(?:ting)? (?:you )?off|stop(?:ping)? you|butt(?:ing)? in))?",
+    re.IGNORECASE,
+)
+
+
 def _interruptions(view: CallView) -> list[int]:
     """Agent turns that start while the customer is still talking and cut the customer off."""
     out = []
@@ -1061,6 +1069,8 @@ def _interruptions(view: CallView) -> list[int]:
             continue
         overlap = view.turns[c].end - view.turns[i].start
         cut = bool(_CUT_OFF.search(view.turns[c].text))
+        if _EXCUSED.match(view.text(i)):
+            continue  # "Sorry to jump in, but don't read me your card number": cutting in politely
         if (view.timed and overlap > 0.4 and cut) or overlap > 1.5 or (not view.timed and cut):
             out.append(i)
     return out

@@ -1022,6 +1022,20 @@ def test_courtesy_no_when_the_agent_talks_over_the_customer() -> None:
     evidence_at(r, call, 2)
 
 
+def test_courtesy_yes_for_cutting_in_politely_and_counting_usage() -> None:
+    call = dialogue(
+        "A: Oakhollow Home, Imani speaking.",
+        "C: And if you need to refund me, my card's a Visa, four one one one, one one one one--",
+        "A: Sorry to jump in, Dale, but you don't need to give me your card number at all.",
+        "C: Oh. Right.",
+        "A: Could you also note how many times the leg has come loose this month?",
+    )
+    t = call.turns[2]  # the agent starts while the customer is still talking
+    call.turns[2] = type(t)(t.speaker, call.turns[1].end - 1.0, t.end, t.text)
+    assert call.turns[2].start < call.turns[1].end
+    check(call, "courtesy", "yes")
+
+
 # ---------------------------------------------------------------------- no_sensitive_data_spoken
 
 
