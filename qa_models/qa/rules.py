@@ -246,7 +246,8 @@ _DISCLOSE = compile_phrases(
     r"order|booking|"
     r"policy|"
     r"claim|card|subscription|invoice|usage|data|line|contract|device|address|meter|reading|transactions?|"
-    r"reservation|delivery|refund|records?|history|file|direct debit|renewal)",
+    r"reservation|delivery|refund|records?|history|file|direct debit|renewal|(?:\w+ )?(?:instal?lment|"
+    r"repayment|premium|loan|bond|mortgage|arrears))",
     r"your (?:current |outstanding |last |latest |remaining |next |new )?(?:balance|bill|payment|statement|"
     r"order|plan|contract|usage|due date|renewal|policy|claim|delivery|booking|reservation|refund|"
     r"subscription"
@@ -288,6 +289,14 @@ _SEEN = compile_phrases(
     r"(?:your|tonight's|today's|yesterday's|this morning's|last night's|recent) (?:order|booking|rental|"
     r"reservation|delivery|claim|bill|payment|refund) (?:from|of|for|at|on|#)",
 )
+_LOOKUP = compile_phrases(
+    r"(?:pull|bring|call|look) (?:you|your (?:account|details|file|booking|policy)|it) up|look you up|"
+    r"(?:find|locate|pull up|bring up) (?:you|your (?:account|details|file|booking|policy|record))"
+)
+_VERIFY_INTENT = compile_phrases(
+    r"(?:verify|authenticate) (?:you|your identity)|(?:security|verification) (?:questions?|check)|"
+    r"(?:for|to complete) (?:the )?(?:security|verification)"
+)
 # "I'm calling about your application. Before I go into any detail, could you confirm ...": the
 # purpose of an outbound call discloses nothing when the check follows in the same turn.
 _PURPOSE = compile_phrases(
@@ -302,6 +311,11 @@ def verify_identity(view: CallView, item: ScorecardItem, scorer: QAScorer) -> It
         for m in view.find(_VERIFY_ASK, view.agent)
         if not _HYPOTHETICAL.search(view.text(m.turn)[: m.start])
     ]
+    # "Let me pull you up. What's your account number?" then "Before we go further, can I verify you":
+    # the agent's own later check shows the first ask was a look-up, not the verification
+    lookups = {m.turn for m in view.find(_LOOKUP, view.agent)}
+    later_check = [m for m in view.find(_VERIFY_INTENT, view.agent)]
+    asks = [m for m in asks if not (m.turn in lookups and any(v.turn > m.turn for v in later_check))]
     verified = list(view.find(_VERIFIED, view.agent))
     disclosures = sorted(
         [

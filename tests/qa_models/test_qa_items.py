@@ -2245,6 +2245,17 @@ def test_greeting_reads_a_redacted_agent_name() -> None:
             "yes",
             2,
         ),
+        # a look-up by account number, then the details, then the agent's own check: too late
+        (
+            [
+                "A: Highveld Home Loans, Candice. Let me pull you up. What's your home loan account number?",
+                "C: It's eight zero zero four, one two seven.",
+                "A: Ah yes, I see the November instalment of 14,820 rand went off on the first. Before we go "
+                "further, can I just verify you: your date of birth?",
+            ],
+            "no",
+            2,
+        ),
         # matched by voice ID before the agent took the call
         (
             [
