@@ -76,9 +76,9 @@ class FactOptions:
     #: with it, and at least this share of the statement's content words; its amount then contradicts a
     #: different one at any relevance above ``min_relevance``
     line_overlap: int = 3
+    line_coverage: float = 0.7
     #: how many documents are searched for a promotion the statement names
     named_lookup: int = 10
-    line_coverage: float = 0.7
 
 
 # --------------------------------------------------------------------------------- statements

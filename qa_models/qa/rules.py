@@ -314,15 +314,16 @@ def verify_identity(view: CallView, item: ScorecardItem, scorer: QAScorer) -> It
     # "Let me pull you up. What's your account number?" then "Before we go further, can I verify you":
     # the agent's own later check shows the first ask was a look-up, not the verification
     lookups = {m.turn for m in view.find(_LOOKUP, view.agent)}
-    later_check = [m for m in view.find(_VERIFY_INTENT, view.agent)]
-    asks = [m for m in asks if not (m.turn in lookups and any(v.turn > m.turn for v in later_check))]
+    intents = [m.turn for m in view.find(_VERIFY_INTENT, view.agent)]
+    asks = [m for m in asks if not (m.turn in lookups and any(t > m.turn for t in intents))]
+    ask_turns = {m.turn for m in asks}
     verified = list(view.find(_VERIFIED, view.agent))
     disclosures = sorted(
         [
             *view.find(_DISCLOSE, view.agent),
             *view.find(_ACTION_NOW, view.agent),
             *view.find(_SEEN, view.agent),
-            *(m for m in view.find(_PURPOSE, view.agent) if m.turn not in {a.turn for a in asks}),
+            *(m for m in view.find(_PURPOSE, view.agent) if m.turn not in ask_turns),
         ],
         key=lambda m: (m.turn, m.start),
     )
