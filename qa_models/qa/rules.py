@@ -1188,9 +1188,23 @@ _SECRET = compile_phrases(
 # What a customer gives to prove who they are and should never hear back: a one-time code is not
 # one of them (it is spent once read), nor a transfer PIN the company issues.
 _SECRET_CUE = compile_phrases(
-    r"(?:password|passcode|pass code|passphrase|pin(?: code| number)?|security (?:answer|word)|"
+    r"(?:password|passcode|pass code|passphrase|pin(?: code| number)?|security (?:answer|word|question)|"
     r"memorable (?:word|answer)|answer to (?:your|the) security question|(?:mother'?s )?maiden name|cvv|cvc|"
     r"card security code|three[- ]digit code)"
+)
+# The numbers of a bank account or an identity document: secret when the agent asks for one
+# ("Routing and account number.") or the customer names it, not where the agent only mentions one.
+_NUMBER_CUE = compile_phrases(
+    r"routing(?: number)?|bank account(?: number)?|sort code|(?:national |personal )?id(?:entity)? number|"
+    r"national insurance(?: number)?|social security(?: number)?|ssn|passport number|tax (?:file |id )?number"
+)
+_ASK = re.compile(r"\?|^\W*(?:\w+\W+){0,6}$|\b(?:may|can|could) i (?:have|get|take)|\bplease\b", re.I)
+# ... but not a code spent once read, a transfer PIN the company issues, or a number that only finds a
+# record ("member ID number")
+_NOT_A_SECRET_CUE = re.compile(
+    r"\b(?:transfer|one[- ]time|temporary|verification|six[- ]digit|6[- ]digit|member|customer|policy|order|"
+    r"booking|employee|student|patient|claim|reference|case|ticket)\s+$",
+    re.IGNORECASE,
 )
 _SECRET_GIVEN = re.compile(r"\s*(?:is|'s|:)\s+[\"'‘“]?(?P<value>[^\s\"'’”]{3,40})")
 _ANSWER_LEAD = re.compile(
@@ -1212,19 +1226,39 @@ def _customer_secrets(view: CallView) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     for c in view.customer:
         text = view.text(c)
-        for cue in view.find(_SECRET_CUE, [c]):
-            if text[: cue.start].lower().endswith("transfer "):
-                continue
+        for cue in _secret_cues(view, c, _SECRET_CUE) + _secret_cues(view, c, _NUMBER_CUE):
             given = _SECRET_GIVEN.match(text, cue.end)
             if given and _plain_token(given.group("value")) not in _NOT_SECRETS:
                 out.append((c, given.group("value")))
-        asked = view.agent_before(c, 1)
-        if asked and asked[-1] == c - 1 and _SECRET_CUE.search(view.text(c - 1)):
+        if view.agent_before(c, 1) == [c - 1] and _asks_for_secret(view, c - 1):
             digits = [run for run in _spoken_digits(text).split() if len(run) >= 4]
-            answer = _ANSWER_LEAD.sub("", text)  # "It is Kanchipuram." answers "Kanchipuram"
+            # "It is Kanchipuram." answers "Kanchipuram"; "Biscuit. also my password was ..." answers
+            # "Biscuit"
+            answer = re.split(r"[.!?]\s", _ANSWER_LEAD.sub("", text), maxsplit=1)[0]
             words = [w for w in re.findall(r"[^\s,.!?]+", answer) if _plain_token(w) not in _NOT_SECRETS]
-            out += [(c, run) for run in digits] or ([(c, words[0])] if len(words) == 1 else [])
+            if len(words) == 1:
+                out.append((c, words[0]))
+            else:
+                out += [(c, run) for run in digits]
     return out
+
+
+def _asks_for_secret(view: CallView, turn: int) -> bool:
+    if _secret_cues(view, turn, _SECRET_CUE):
+        return True
+    return any(_ASK.search(_sentence_at(view, m)) for m in _secret_cues(view, turn, _NUMBER_CUE))
+
+
+def _secret_cues(view: CallView, turn: int, pattern: re.Pattern[str]) -> list[Match]:
+    text = view.text(turn)
+    return [m for m in view.find(pattern, [turn]) if not _NOT_A_SECRET_CUE.search(text[: m.start])]
+
+
+def _sentence_at(view: CallView, m: Match) -> str:
+    text = view.text(m.turn)
+    start = max(text.rfind(p, 0, m.start) for p in ".!?") + 1
+    end = min((i for i in (text.find(p, m.end) for p in ".!?") if i >= 0), default=len(text) - 1)
+    return text[start : end + 1]
 
 
 def _echoed_secrets(view: CallView) -> list[Match]:

@@ -1118,6 +1118,20 @@ def test_no_sensitive_data_no_when_the_agent_repeats_a_secret_the_customer_gave(
         "A: Kanchipuram, yes, that is correct.",
     )
     evidence_at(check(sentence, "no_sensitive_data_spoken", "no"), sentence, 2, "Kanchipuram, yes")
+    # the answer to a security question, before whatever else the customer adds
+    pet = dialogue(
+        "A: I need to ask your security question: what was the name of your first pet?",
+        "C: Biscuit. also my password was Sunset!2019 if that helps",
+        "A: Thanks, the security answer Biscuit matches what we have.",
+    )
+    check(pet, "no_sensitive_data_spoken", "no")
+    # the numbers of a bank account, asked for and read back in full
+    bank = dialogue(
+        "A: Routing and account number.",
+        "C: Routing is zero one one, zero zero zero, one three eight. Account is five five five, one two.",
+        "A: Routing zero one one zero zero zero one three eight, account five five five one two. Updated.",
+    )
+    check(bank, "no_sensitive_data_spoken", "no")
 
 
 def test_no_sensitive_data_yes_when_a_secret_is_checked_without_repeating_it() -> None:
@@ -1134,6 +1148,19 @@ def test_no_sensitive_data_yes_when_a_secret_is_checked_without_repeating_it() -
         "A: I've texted you a one-time code, read it to me.", "C: 590 338", "A: 590 338, verified."
     )
     check(code, "no_sensitive_data_spoken", "yes")
+    passcode = dialogue(
+        "A: I'm sending a one-time passcode by text now. Can you read it back to me?",
+        "C: Three one eight, five five two.",
+        "A: Three one eight five five two, that's matched, thanks.",
+    )
+    check(passcode, "no_sensitive_data_spoken", "yes")
+    # a bank account only mentioned: the confirmation number read back is no secret
+    mentioned = dialogue(
+        "A: There's no fee when it's from a bank account. Your confirmation number is K-H 510338.",
+        "C: K-H five one zero three three eight. Lovely.",
+        "A: So, confirmation K-H five one zero three three eight.",
+    )
+    check(mentioned, "no_sensitive_data_spoken", "yes")
 
 
 # ----------------------------------------------------------------------------- closing section
