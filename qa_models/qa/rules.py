@@ -1198,7 +1198,7 @@ _NUMBER_CUE = compile_phrases(
     r"routing(?: number)?|bank account(?: number)?|sort code|(?:national |personal )?id(?:entity)? number|"
     r"national insurance(?: number)?|social security(?: number)?|ssn|passport number|tax (?:file |id )?number"
 )
-_ASK = re.compile(r"\?|^\W*(?:\w+\W+){0,6}$|\b(?:may|can|could) i (?:have|get|take)|\bplease\b", re.I)
+_ASK = re.compile(r"\?|^\W*(?:\w+(?:\W+|$)){1,6}$|\b(?:may|can|could) i (?:have|get|take)|\bplease\b", re.I)
 # ... but not a code spent once read, a transfer PIN the company issues, or a number that only finds a
 # record ("member ID number")
 _NOT_A_SECRET_CUE = re.compile(
