@@ -242,8 +242,8 @@ _VERIFIED = compile_phrases(
 _DISCLOSE = compile_phrases(
     r"(?:i can see|i see|i'm seeing|im seeing|i've pulled up|ive pulled up|i have pulled up|looking at|"
     r"according to|it shows|it's showing|its showing|the system shows|on the system|i've found|i found) "
-    r"[^.?!]{0,40}(?:your|the|this|that) (?:account|bill|balance|charges?|payments?|plan|statement|"
-    r"order|booking|"
+    r"[^.?!]{0,40}(?:your|the|this|that) (?:[\w/-]+ ){0,2}(?:account|bill|balance|charges?|payments?|plan|"
+    r"statement|order|booking|box|parcel|package|shipment|appointment|unit|lease|tenancy|flight|ticket|"
     r"policy|"
     r"claim|card|subscription|invoice|usage|data|line|contract|device|address|meter|reading|transactions?|"
     r"reservation|delivery|refund|records?|history|file|direct debit|renewal|(?:\w+ )?(?:instal?lment|"
@@ -272,6 +272,9 @@ _DISCLOSE = compile_phrases(
     r"you(?:'ve| have) (?:got )?[^.?!]{0,30}(?:left|remaining|outstanding|owing) on (?:the|your)",
     r"(?:transactions?|charges?|payments?|purchases?|debits?) (?:on|to|from) your (?:[\w-]+ ){0,3}(?:card|"
     r"account)|(?:card|account) ending (?:in )?(?:\d|zero|one|two|three|four|five|six|seven|eight|nine)",
+    # what a named account owes: "his unit is now two months behind, it's ninety dollars outstanding"
+    r"(?:two|three|four|five|six|\d+|a|one) (?:months?|weeks?|payments?) (?:behind|overdue|in arrears|late)|"
+    r"(?:dollars|pounds|euros|rand|\d) (?:\w+ )?(?:outstanding|overdue|owing|in arrears)|"
     r"you (?:currently |still )?owe|you(?:'ve| have|ve) (?:used|paid|spent|been (?:charged|billed|credited|"
     r"refunded))|you were (?:charged|billed|credited|refunded)|(?:you're|you are|youre) (?:owed|in credit|"
     r"in arrears|behind on)",

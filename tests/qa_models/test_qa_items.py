@@ -2283,6 +2283,38 @@ def test_greeting_reads_a_redacted_agent_name() -> None:
             "no",
             2,
         ),
+        # what the account owes, told to whoever answers an outbound call, before the check
+        (
+            [
+                "A: Good morning, this is Tendai from Msasa Lock-Up Storage. May I speak to Farai?",
+                "C: He's out, I'm his brother.",
+                "A: It's just that his unit is now two months behind, it's ninety dollars outstanding.",
+                "C: I'll tell him.",
+                "A: Can you confirm your unit number and date of birth?",
+            ],
+            "no",
+            2,
+        ),
+        # details read off the account, with words between "the" and what they belong to
+        (
+            [
+                "A: Hi! Thanks for reaching out to Pantry Parade, I'm Jess.",
+                "C: My chicken was spoiled.",
+                "A: I see your Saturday 11/14 box had the Lemon Herb Chicken Thighs.",
+                "A: Before I make any changes, can you confirm your zip code?",
+            ],
+            "no",
+            2,
+        ),
+        (
+            [
+                "A: Hello, Little Lampuki Childcare, Dorianne here.",
+                "C: Luca was off sick, why am I paying?",
+                "A: Let me open Luca's account. Yes I see the October invoice, 210 euros for 14 sessions.",
+            ],
+            "no",
+            2,
+        ),
         # matched by voice ID before the agent took the call
         (
             [
