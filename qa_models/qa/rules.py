@@ -850,8 +850,9 @@ _HOLD_WORDS = compile_phrases(
     r"find|see|run|test|try|bring up|"
     r"go and|dig|investigate|confirm|speak|ask)|hang (?:on|tight)|(?:mind|okay|ok|alright) if i (?:put|"
     r"place)",
-    r"(?:take|need|give me|have) (?:just )?(?:a|one|two|three|a few|a couple(?: of)?|few) (?:more )?"
-    r"(?:moments?|minutes?|mins?|seconds?|secs?)",
+    r"(?:takes?|taking|need|give me|giving me|have|allow me) (?:just |about |around |roughly |up to )?"
+    r"(?:a|one|two|three|four|five|a few|a couple(?: of)?|few|\d+)(?:(?: or | to |-)(?:two|three|four|five|"
+    r"\d+))? (?:more )?(?:moments?|minutes?|mins?|seconds?|secs?)|go quiet",
     r"while i (?:quickly )?(?:check|look|find|pull|confirm|speak|ask|run|see|get|go|contact|call|review|"
     r"investigate|dig|search|consult|verify|chat|reach out|escalate|raise|process|sort|set)",
     r"(?:i'll|ill|i will|i'm going to|im going to|i am going to|i need to|i just need to) (?:just |quickly |"
@@ -872,7 +873,7 @@ _HOLD_ASK = compile_phrases(
     # A polite request that says for how long or why is how many agents ask ("please hold the line",
     # "bear with me a sec, I'm pulling up..."); a bare "bear with me" is not.
     r"please (?:hold|wait|stay on|bear|give me|allow me)|(?:hold|wait)[^.?!]{0,20} please|"
-    r"(?:one|a|just a) (?:moment|minute|sec|second),? please",
+    r"(?:one|a|just a|two|three|a few|\d+) (?:moments?|minutes?|secs?|seconds?),? please",
     r"bear with(?: me| us)? (?:(?:for )?(?:a|one|two|just a) (?:sec|second|moment|minute|tick)|"
     r"while|i'm \w+ing|"
     r"im \w+ing|i am \w+ing)",
@@ -943,8 +944,12 @@ def _holds(view: CallView) -> list[tuple[Gap, int | None]]:
         before = view.turns[gap.before]
         # On chat, an agent who announced a wait ("one moment please") and wrote again after it: the
         # silence is theirs, not the customer's typing.
-        announced = (
-            view.is_text and before.speaker == "agent" and view.first(_HOLD_WORDS, [gap.before]) is not None
+        # So is one the agent announced a turn earlier ("this may take 2-3 minutes" / "ok fine") or
+        # thanks the customer for ("Thank you for waiting").
+        announced = view.is_text and (
+            (before.speaker == "agent" and view.first(_HOLD_WORDS, [gap.before]) is not None)
+            or _announcement(view, gap.after) is not None
+            or view.first(_HOLD_THANKS, [gap.after]) is not None
         )
         if explicit:
             least = min(threshold / 2, view.options.hold_gap_s)

@@ -2185,6 +2185,29 @@ def test_hold_etiquette_chat_wait_the_agent_announced() -> None:
     check(unannounced, "hold_etiquette", "na")
 
 
+@pytest.mark.parametrize(
+    "ask",
+    [
+        "Shall I run a quote for your phone? It takes about 2 minutes, is that ok?",
+        "Would you mind giving me two or three minutes while I regenerate the invoice?",
+        "Let me check the train's arrival record, 2 minutes please.",
+    ],
+)
+def test_hold_etiquette_chat_wait_asked_a_turn_before_the_customer_agreed(ask: str) -> None:
+    # the customer's "ok" comes between the ask and the silence, and the wait is shorter than a chat
+    # hold of its own: the agent's ask and "thanks for waiting" make it one
+    call = dialogue(
+        "C: Can I trade in my old phone?",
+        f"A: {ask}",
+        "C: ok can",
+        "A: Thanks for waiting! It qualifies for the $250 credit.",
+        channel="chat",
+        pauses={3: 100.0},
+    )
+    r = check(call, "hold_etiquette", "yes")
+    evidence_at(r, call, 3, "Thanks for waiting")
+
+
 def test_hold_etiquette_two_holds_the_second_not_thanked() -> None:
     call = dialogue(
         "A: Harbor Insurance, Marco speaking.",
