@@ -511,6 +511,8 @@ def understand_need(view: CallView, item: ScorecardItem, scorer: QAScorer) -> It
 
 _FEELING_STRONG = compile_phrases(
     r"frustrat\w*|annoy\w*|angry|furious|livid|upset|ridiculous|unacceptable|outrageous|disgust\w*|"
+    r"raging|fuming|seething|gutted|pissed off|cheesed off|(?:so|really|pure|proper) mad|"
+    r"for (?:goodness'?|heaven'?s|god'?s|pete'?s) sake|all over the place|"
     r"fed up|sick (?:and tired )?of|tired of|had enough|(?:a |complete |total )?joke|nightmare|"
     r"worried|anxious|stressed|stressful|panick\w*|scared|terrified|desperate|distress\w*|"
     r"(?:really |so |very )?disappoint\w*|not (?:very |too |at all |so |really |that |exactly )?(?:happy|"
@@ -583,9 +585,14 @@ _ACK_FEELING = compile_phrases(
     r"(?:really |so |very |such |incredibly |definitely )?(?:an? )?"
     r"(?:awful |really )?(?:frustrating|annoying|stressful|worrying|upsetting|inconvenient|awful|terrible|"
     r"nasty|difficult|nightmare|scary|disappointing|rough|tough|painful|worry|shock|not ideal|alarming|"
+    r"unsettling|distressing|nerve-?wracking|"
     r"fright|horrible|miserable|gutting)",
     r"i know how|hear your frustration|i hear you",
     r"i (?:totally|completely|honestly) get (?:it|that)|(?:nobody|no one) (?:wants|likes) to",
+    # reassurance for a customer embarrassed by a slip ("Ach, you're grand, it happens more than you'd
+    # think"); "happens all the time" to an annoyed customer brushes the annoyance off
+    r"it happens (?:more than|to (?:everyone|everybody|the best))|no harm done|"
+    r"(?:an )?easy mistake(?: to make)?",
     # an outbound call that caught the customer at a bad moment
     r"sorry (?:again )?(?:for|about|to be) (?:interrupting|disturbing|bothering) your (?:dinner|evening|"
     r"day|meal|lunch|weekend|morning)",

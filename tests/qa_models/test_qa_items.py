@@ -592,6 +592,8 @@ def test_empathy_yes_when_the_agent_acknowledges_a_feeling_no_list_names() -> No
         ("Oh no. A shortage. Did I miss something?", "You didn't. I know it's not the news anyone wants."),
         ("i got charged twice this month?? 😤", "Sorry to see that, two payments for one bill is annoying."),
         ("my order is missing the naan 😩", "Oh no, sorry your order turned up short."),
+        ("Two more charges I don't know about.", "Oh, that's an unsettling thing to wake up to."),
+        ("Oh for goodness' sake. I'm all over the place.", "Ach, it happens more than you'd think."),
     ],
 )
 def test_empathy_yes_for_feelings_and_acknowledgements_in_other_words(customer: str, agent: str) -> None:
@@ -608,6 +610,7 @@ def test_empathy_yes_for_feelings_and_acknowledgements_in_other_words(customer: 
         "My dad's surgery got moved and I'm kind of scrambling",
         "the bill is very high so i am having lot of tension",
         "he's not answering and i just don't know what i'm supposed to do",
+        "charged twice on the nineteenth and twentieth. I'm pure raging, to be honest.",
     ],
 )
 def test_empathy_no_for_feelings_said_in_other_words_and_ignored(feeling: str) -> None:
