@@ -755,6 +755,10 @@ _VAGUE = compile_phrases(
     r"nothing (?:i|we) can do|(?:you'll|you will) (?:just )?have to (?:wait|call back)|try again later"
 )
 
+_WRONG_NUMBER = compile_phrases(
+    r"(?:the |a )?wrong number|(?:you've|you have) (?:got|reached|dialled|dialed|called) the wrong|"
+    r"this is (?:a|an) (?:\w+ ){0,2}(?:place|shop|bakery|garage|business|firm|store|restaurant|salon)\b"
+)
 #: The customer leaving with the matter open: answers given were not a resolution.
 _UNRESOLVED = compile_phrases(
     r"(?:so )?(?:there's|there is) nothing (?:you|anyone) can do|unbelievable|useless|waste of (?:my )?time|"
@@ -829,6 +833,17 @@ def resolution_steps(view: CallView, item: ScorecardItem, scorer: QAScorer) -> I
                 [view.evidence(first)],
                 features,
             )
+    wrong_number = view.first(_WRONG_NUMBER, view.agent[:3])
+    if wrong_number is not None:
+        # The caller meant someone else: telling them so, and where to turn, is all there is to do.
+        return _result(
+            item,
+            "yes",
+            0.6,
+            f"a wrong number, and the agent says so: {_quote(wrong_number.text, 50)}",
+            [view.evidence(wrong_number)],
+            features,
+        )
     if vague:
         return _result(
             item,

@@ -679,6 +679,26 @@ def test_resolution_steps_yes_for_instructions_the_customer_can_follow(steps: st
     check(call, "resolution_steps", "yes")
 
 
+def test_resolution_steps_yes_for_a_wrong_number_the_agent_points_on() -> None:
+    call = dialogue(
+        "A: Good morning, Lagan Tyre and Exhaust, Gareth speaking.",
+        "C: Is that outpatients? I'm ringing about moving my scan.",
+        "A: Ah, no, sorry, this is a tyre place.",
+        "C: Oh for goodness' sake.",
+        "A: The hospital's number will be on your appointment letter.",
+    )
+    evidence_at(check(call, "resolution_steps", "yes"), call, 2, "this is a tyre place")
+    # the same without the wrong number: nothing done, nothing explained
+    right = dialogue(
+        "A: Good morning, Lagan Tyre and Exhaust, Gareth speaking.",
+        "C: I'm ringing about moving my tyre fitting.",
+        "A: Ah, okay.",
+        "C: Can you?",
+        "A: Not really.",
+    )
+    check(right, "resolution_steps", "no")
+
+
 def test_resolution_steps_no_with_only_a_vague_promise() -> None:
     call = dialogue(
         "A: Cobalt Bank, Lee speaking.",
