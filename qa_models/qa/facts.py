@@ -137,7 +137,7 @@ _CHALLENGE = compile_phrases(
 )
 _TAKEN_BACK = compile_phrases(
     r"my mistake|i misspoke|i was (?:wrong|mistaken)|i gave you (?:the )?wrong|let me correct (?:myself|"
-    r"that)|i stand corrected"
+    r"that)|i stand corrected|i (?:mixed|got) (?:it|that|them|those) (?:up|wrong|mixed up)"
 )
 #: A sentence that tells the customer how things are: what something costs, includes, takes or
 #: requires, or what the customer can or will have to do.

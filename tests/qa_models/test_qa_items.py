@@ -1648,6 +1648,12 @@ def test_accurate_information_no_when_the_agent_takes_a_statement_back() -> None
         "A: Sorry, my mistake. The bank posts it within 3 to 5 business days.",
     )
     evidence_at(check(mistake, "accurate_information", "no", facts_scorer()), mistake, 4, "my mistake")
+    mixed = call(
+        "A: Compensation needs a delay of two hours.",
+        "C: Your website says from 60 minutes you get 50%.",
+        "A: I apologise, you're right, I mixed it up. Delays of 60 to 119 minutes get 50%.",
+    )
+    check(mixed, "accurate_information", "no", facts_scorer())
     # ... or the customer catches it
     caught = call("A: The excess is 35,000 for all cars.", "C: First you said thirty five, now it's fifty?")
     check(caught, "accurate_information", "no", facts_scorer())
