@@ -415,7 +415,11 @@ _RESTATE = compile_phrases(
     r"(?:is that|is this|was that|have i got that|did i get that|have i understood that) (?:right|correct)",
     r"(?:correct|right) me if i'?m wrong",
     r"(?:so|okay so|ok so|alright so|right so) (?:you(?:'d| would) like|you want|you wanna|you need|"
-    r"you(?:'re| are) (?:asking|looking|hoping|wanting|trying)|your (?:issue|problem|question|concern) is|"
+    r"you(?:'re| are|re)? (?:asking|looking|hoping|wanting|trying|needing)|"
+    r"your (?:issue|problem|question|concern) is|"
+    # "So you lost your job and ...": what happened, in the simple past
+    r"you (?:lost|had|saw|paid|bought|went|made|took|sent|left|broke|dropped|forgot|missed|found|spent|"
+    r"put|got charged|got billed)|"
     r"the (?:issue|problem) is|"
     r"you(?:'ve| have) been|you were|you got|you('re| are) seeing|you noticed|you received|"
     # what the customer did or has had happen: "so you started trading in March", "so you've reached
@@ -435,6 +439,8 @@ _RESTATE = compile_phrases(
     r"(?:^|(?<=[.!?]\s))you want (?:the|to|a|an|your|it|them)\b",
     r"you(?:'d| would) like (?:me )?to [^.?!]{3,80}\?",
     r"am i right",
+    # "So: (1) switch to the flexi pass, and (2) check the room charge."
+    r"(?:^|(?<=[.!?]\s))(?:(?:okay|ok|right|great|thanks)\W+)?so: ?(?:\(?1\)|first|one)",
 )
 _OUTBOUND = compile_phrases(
     r"(?:i'm|im|i am|i was|we're|we are) (?:just )?(?:calling|ringing|phoning|reaching out) (?:from|about|"

@@ -451,6 +451,9 @@ def test_understand_need_no_in_asr_with_only_procedural_questions() -> None:
         "Okay. So this is the package for two. You want the thirteenth to the twentieth instead.",
         "No bother. So you started trading in March and this is your first return.",
         "i can see the earlier tickets so you've already restarted the router and changed the wifi channel",
+        "Okay. So you lost your job and you can't make the November payment.",
+        "Thanks, that matches. So: (1) switch to the flexi pass, and (2) check the room charge.",
+        "okay you verified so you wanting to cancel the line",
     ],
 )
 def test_understand_need_yes_for_restatements_in_other_words(restated: str) -> None:
