@@ -385,8 +385,10 @@ def _line_clash(
     for line in _LINES.split(fact.document_text or fact.text):
         known = amounts(line)
         kinds = [k for k in said if k in known]
+        if not kinds:
+            continue
         shared = mine & _terms(line)
-        if kinds and len(shared) >= opts.line_overlap and len(shared) >= opts.line_coverage * len(mine):
+        if len(shared) >= opts.line_overlap and len(shared) >= opts.line_coverage * len(mine):
             k = kinds[0]
             return k, f"{', '.join(_fmt(k, v) for v in sorted(known[k]))} ({line.strip(' |')[:60]})"
     return None
@@ -482,14 +484,15 @@ def check_facts(
         )
     verdicts = []
     for s in statements:
+        earlier = [c for c in view.customer if c < s.turn]
         # only what the customer said before: one who echoes a quoted price ("forty-nine, okay")
         # does not make it the call's own amount
-        customer_amounts = amounts(" ".join(view.text(c) for c in view.customer if c < s.turn))
+        customer_amounts = amounts(" ".join(view.text(c) for c in earlier))
         plain = view.text(s.turn)[s.start : s.end]
         # The customer's previous turn names what the agent is answering about ("that one's $39");
         # the statement alone is the better query when it names its subject itself. Each document
         # keeps its better score of the two.
-        context = [c for c in view.customer if c < s.turn][-1:]
+        context = earlier[-1:]
         wide = knowledge.lookup(plain, opts.named_lookup)
         # a promotion the agent names is checked however far down the list its document comes
         facts = wide[:3] + [f for f in wide[3:] if f.kind == "promotion" and _names(plain, f.title)]

@@ -40,6 +40,14 @@ def _quote(text: str, limit: int = 60) -> str:
     return f'"{text}"' if len(text) <= limit else f'"{text[: limit - 1]}…"'
 
 
+def _sentence_at(view: CallView, m: Match) -> str:
+    """The sentence a match stands in, with its closing punctuation."""
+    text = view.text(m.turn)
+    start = max(text.rfind(p, 0, m.start) for p in ".!?") + 1
+    end = min((i for i in (text.find(p, m.end) for p in ".!?") if i >= 0), default=len(text) - 1)
+    return text[start : end + 1]
+
+
 # ------------------------------------------------------------------------------------ greeting
 
 _NOT_A_NAME = (
@@ -1290,13 +1298,6 @@ def _secret_cues(view: CallView, turn: int, pattern: re.Pattern[str]) -> list[Ma
     return [m for m in view.find(pattern, [turn]) if not _NOT_A_SECRET_CUE.search(text[: m.start])]
 
 
-def _sentence_at(view: CallView, m: Match) -> str:
-    text = view.text(m.turn)
-    start = max(text.rfind(p, 0, m.start) for p in ".!?") + 1
-    end = min((i for i in (text.find(p, m.end) for p in ".!?") if i >= 0), default=len(text) - 1)
-    return text[start : end + 1]
-
-
 def _echoed_secrets(view: CallView) -> list[Match]:
     """Agent turns that repeat a secret the customer gave, in full."""
     found = []
@@ -1519,9 +1520,7 @@ def _customer_recap(view: CallView, first: int) -> Match | None:
 def _asserted(view: CallView, pattern: re.Pattern[str], turns: Sequence[int]) -> Iterator[Match]:
     """Matches said as a fact: not in a question, not after "when", "if", "once" ("once it's fixed")."""
     for m in view.find(pattern, turns):
-        text = view.plain[m.turn]
-        sentence_end = re.search(r"[.?!]|$", text[m.end :])
-        if not _CONDITIONAL.search(text[: m.start]) and not (sentence_end and sentence_end.group() == "?"):
+        if not _CONDITIONAL.search(view.text(m.turn)[: m.start]) and not _sentence_at(view, m).endswith("?"):
             yield m
 
 
