@@ -181,7 +181,7 @@ def test_random_bytes_fail_fast(size: int, seed: int) -> None:
     data = np.random.default_rng(seed).bytes(size)
     started = time.monotonic()
     _decode_error(data)
-    assert time.monotonic() - started < 5.0
+    assert time.monotonic() - started < 30.0  # a guard against hanging on junk, not a speed target
 
 
 @pytest.mark.parametrize("name", ["jfk.flac", "stereo_diarization.wav"])

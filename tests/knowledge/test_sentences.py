@@ -101,10 +101,20 @@ def test_spans_map_back_to_the_original_text() -> None:
     assert not rest.strip()
 
 
-def test_long_text_is_fast() -> None:
+def test_long_text_scales_linearly() -> None:
+    # A ratio against a tenth of the text measured in the same run, not a wall-clock limit: a busy CI
+    # machine slows both alike, while a quadratic split (or regex backtracking) makes it ~100x.
     import time
 
-    text = "The Roaming Pass costs $10.00 a day, e.g. in the U.S. and Canada. It includes 2 GB.\n" * 2000
-    start = time.perf_counter()
-    assert len(split_sentences(text)) == 4000
-    assert time.perf_counter() - start < 1.0
+    line = "The Roaming Pass costs $10.00 a day, e.g. in the U.S. and Canada. It includes 2 GB.\n"
+
+    def best_of_three(text: str) -> float:
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            split_sentences(text)
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    assert len(split_sentences(line * 2000)) == 4000
+    assert best_of_three(line * 2000) < 30 * best_of_three(line * 200)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -310,7 +309,6 @@ def test_default_model_on_call_centre_text(model_cache: Path) -> None:
     from knowledge import EmbedderOptions, get_embedder
 
     assert (DEFAULT_SENTIMENT_MODEL / "model.json").is_file()
-    t0 = time.perf_counter()
     sentiment = load_default_sentiment(get_embedder(EmbedderOptions(cache_dir=model_cache)))
     assert sentiment.info.kind == "sentiment" and "tweeteval" in sentiment.info.trained_on
     scores = sentiment.score(
@@ -339,4 +337,3 @@ def test_default_model_on_call_centre_text(model_cache: Path) -> None:
     assert result.trajectory == "improved", result.to_dict()
     assert result.most_negative is not None and result.most_negative["turn"] == 1
     assert result.start < 0 < result.end
-    assert time.perf_counter() - t0 < 60  # the ONNX export included; otherwise a fraction of a second
