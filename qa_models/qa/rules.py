@@ -875,7 +875,9 @@ def resolution_steps(view: CallView, item: ScorecardItem, scorer: QAScorer) -> I
 
 # ------------------------------------------------------------------------------- hold_etiquette
 
-_TRANSFER = r"(?:transfer|put|connect) you (?:through |over |across )?(?:to|now)"
+_TRANSFER = (
+    r"(?:transfer|transferring|put|putting|connect|connecting) you (?:through |over |across )?(?:to|now)"
+)
 _HOLD_WORDS = compile_phrases(
     r"(?:put|place|pop|keep) you on (?:a )?(?:brief |quick |short |small )?hold|on hold|"
     r"hold(?:ing)? (?:for|on|the line)|(?:mind|okay with|ok with|happy) (?:holding|waiting)|"
@@ -902,7 +904,8 @@ _HOLD_ASK = compile_phrases(
     r"(?:can|could|may) i (?:take|have) (?:a|one|two|a few|a couple of) (?:minutes?|moments?|seconds?)",
     r"(?:is it|would it be|will it be|would that be|is that) (?:ok|okay|alright|all right|fine|good)",
     r"do you mind|would you mind|(?:are you )?(?:ok|okay|alright|all right|happy) (?:to|with|if)",
-    r"(?:can|could|would|will) you (?:please )?(?:hold|bear with me|hang on|give me)",
+    r"(?:can|could|would|will) you (?:please )?(?:hold|bear with me|hang on|give me|stay with me|stay on|"
+    r"wait)",
     r"mind if i|if you don't mind|if you dont mind|if that's (?:ok|okay|alright|all right)|"
     r"with your permission",
     r"(?:hold|moment|minute|second|check)[^.?!]{0,30}\?",
@@ -956,6 +959,18 @@ _ARE_YOU_THERE = compile_phrases(
     r"(?:\?|$)"
 )
 _TRANSFERRED = compile_phrases(_TRANSFER)
+# The customer is busy, not waiting: keying a card into the secure payment line while the agent stays on.
+_CUSTOMER_TASK = compile_phrases(
+    r"(?:secure |automated )?(?:payment|pay) (?:line|system)|(?:on|with|into) (?:your|the) keypad|"
+    r"you(?:'ll| will) hear (?:some |the |a few )?(?:prompts|instructions)"
+)
+# On chat, the agent writing after the customer went quiet ("Hi Jason, just checking if you're still
+# there?", "As I haven't heard back, I'll close this chat"): the silence was the customer's.
+_NO_REPLY = compile_phrases(
+    r"(?:are|r) (?:you|u) still there|(?:you|u)(?:'re| are)? still there|still with (?:me|us)|"
+    r"(?:haven't|have not|hasn't|didn't|did not) (?:heard|had a reply|had a response|received a (?:reply|"
+    r"response))"
+)
 
 
 def _announcement(view: CallView, after: int) -> int | None:
@@ -987,7 +1002,12 @@ def _holds(view: CallView) -> list[tuple[Gap, int | None]]:
             or _announcement(view, gap.after) is not None
             or view.first(_HOLD_THANKS, [gap.after]) is not None
         )
-        if explicit:
+        # ... and a wait announced in one message and thanked for in the next is a hold at any length.
+        if explicit or (
+            view.is_text
+            and _announcement(view, gap.after) is not None
+            and view.first(_HOLD_THANKS, [gap.after]) is not None
+        ):
             least = min(threshold / 2, view.options.hold_gap_s)
         elif announced:
             least = threshold / 2
@@ -996,6 +1016,10 @@ def _holds(view: CallView) -> list[tuple[Gap, int | None]]:
         if gap.seconds < least:
             continue
         if before.speaker == "customer" and view.first(_CUSTOMER_PAUSE, [gap.before]) is not None:
+            continue
+        if view.first(_CUSTOMER_TASK, view.agent_before(gap.after, 2)) is not None:
+            continue
+        if view.is_text and view.first(_NO_REPLY, [gap.after]) is not None:
             continue
         out.append((gap, _announcement(view, gap.after)))
     if not out and not view.timed:

@@ -883,9 +883,9 @@ def test_hold_etiquette_a_transfer_the_customer_agreed_to_needs_no_thanks() -> N
     call = dialogue(
         "A: Brightline Mobile, Dana speaking.",
         "C: I'd like to pay the repair fee.",
-        "A: I'll transfer you to our secure payment line to type your card on the keypad. Is that alright?",
+        "A: I'll transfer you to our billing team, they take card payments. Is that alright?",
         "C: Yeah, fine.",
-        "A: I can see the payment went through. You're all set.",
+        "A: Hi, billing team, Priya here. I can take that payment for you now.",
         pauses={4: 49.0},
     )
     check(call, "hold_etiquette", "yes")
@@ -2238,6 +2238,65 @@ def test_hold_etiquette_chat_wait_asked_a_turn_before_the_customer_agreed(ask: s
     )
     r = check(call, "hold_etiquette", "yes")
     evidence_at(r, call, 3, "Thanks for waiting")
+
+
+@pytest.mark.parametrize(
+    "handover",
+    [
+        "Okay, transferring you to the payment line now; I'll stay on with you.",
+        "Great. You'll hear some prompts; I'll stay on the line. Go ahead whenever you're ready.",
+    ],
+)
+def test_hold_etiquette_na_while_the_customer_keys_a_card_into_the_payment_line(handover: str) -> None:
+    # the customer is busy on the secure line, not waiting for the agent
+    call = dialogue(
+        "A: Brightline Mobile, Owen speaking.",
+        "C: I'd like to pay my bill, it's a hundred and thirty-two dollars.",
+        "A: I'll take that through our secure payment line, where you type the card on your keypad.",
+        "C: Okay.",
+        f"A: {handover}",
+        "A: That's gone through on the card ending four four four four.",
+        pauses={5: 80.0},
+    )
+    check(call, "hold_etiquette", "na")
+
+
+def test_hold_etiquette_on_chat_the_customer_going_quiet_is_no_hold() -> None:
+    call = dialogue(
+        "A: Hi, you're chatting with Farah at Brightline Mobile.",
+        "C: is my roaming pass on?",
+        "A: Yes, it's active through the 11th. Is there anything else I can help with?",
+        "A: Hi Jason, just checking if you're still there?",
+        "A: As I haven't heard back, I'll close this chat now. Thank you for contacting Brightline Mobile!",
+        channel="chat",
+        pauses={3: 240.0, 4: 300.0},
+    )
+    check(call, "hold_etiquette", "na")
+
+
+def test_hold_etiquette_on_chat_a_wait_announced_and_thanked_is_a_hold_at_any_length() -> None:
+    call = dialogue(
+        "C: I want to cancel, it's too expensive.",
+        "A: I understand. Let me look at your usage for the last three bills, one moment please.",
+        "A: Thanks for waiting. You're paying for hotspot you don't use.",
+        channel="chat",
+        pauses={2: 64.0},
+    )
+    r = check(call, "hold_etiquette", "yes")
+    evidence_at(r, call, 2, "Thanks for waiting")
+
+
+def test_hold_etiquette_can_you_stay_with_me_asks() -> None:
+    call = dialogue(
+        "C: It says the code goes to the authenticator app.",
+        "A: Let me check with my team lead, it may take 3-4 minutes. Can you stay with me?",
+        "C: Yes ok",
+        "A: Thank you for waiting. The way back in is an account recovery request.",
+        channel="chat",
+        pauses={3: 230.0},
+    )
+    r = check(call, "hold_etiquette", "yes")
+    evidence_at(r, call, 1, "Can you stay with me")
 
 
 def test_hold_etiquette_two_holds_the_second_not_thanked() -> None:
