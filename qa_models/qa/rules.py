@@ -541,7 +541,9 @@ _FEELING_STRONG = compile_phrases(
     r"stranded|can't afford|cant afford|freaking out|concerned|concern is|embarrass\w*|humiliat\w*|"
     r"alarm(?:ed|ing)|rough (?:day|week|month|year|time|few \w+)|bummed|oh no|"
     r"shak(?:y|en|ing) up|still (?:a bit |quite )?shak(?:y|en)|scrambling|(?:lot of|so much|under) tension|"
-    r"(?:really |so |very )+hard for (?:me|us)|(?:took|taken|take|taking) (?:the|a) day off|another day off|"
+    r"(?:really |so |very )+hard for (?:me|us)|(?:took|taken|take|taking) (?:the|a|\w+day) (?:day )?off|"
+    r"another day off|getting old|(?:the )?same (?:darn |damn |dang |bloody )?thing (?:happened|again)|"
+    r"oh,? come on|come on,? man|upheaval|"
     r"(?:don't|dont|do not) know what (?:i'm|im|i am) (?:supposed|meant) to|at my wits'? end|"
     r"[\U0001F61E\U0001F61F\U0001F620\U0001F621\U0001F622\U0001F624\U0001F625\U0001F629\U0001F62B\U0001F62D"
     r"\U0001F630\U0001F641\u2639]|"
@@ -579,7 +581,8 @@ _EMPATHY = compile_phrases(
     r"thank(?:s| you) for (?:your patience|bearing with|being (?:so )?patient|being understanding|"
     r"raising this|letting us know|bringing this)",
     r"i appreciate (?:your patience|you (?:bearing|being)|how)",
-    r"don't (?:worry|panic|stress)|no need to (?:worry|panic)|rest assured",
+    r"don't (?:worry|panic|stress|fret)|no need to (?:worry|panic|fret)|rest assured",
+    r"(?:that's|that is) (?:totally |completely |perfectly )?fair|good on you",
     r"(?:let me|i'll|i will|i'm going to) (?:make this right|sort this out for you|get this sorted|"
     r"take care of (?:this|that|it) for you)",
 )
@@ -591,7 +594,10 @@ _ACK_FEELING = compile_phrases(
     r"(?:(?:i'm|im|i am|we're|we are) )?(?:so |really |very |truly |terribly |genuinely )?sorry "
     r"(?:to hear|about (?:that|this|the|your|all)|for (?:the trouble|all (?:the|this)|what)|(?:it's|that's|"
     r"this has|it has) been|(?:that )?your \w+)",
-    r"(?:please|oh) don't (?:worry|panic)|don't panic",
+    r"(?:please|oh) don't (?:worry|panic)|don't (?:panic|fret)",
+    r"(?:that's|that is|it's|it is) (?:a lot|so much) to (?:deal with|be dealing with|take in|handle|"
+    r"cope with)|"
+    r"a lot on your plate",
     r"i (?:completely |totally |really |fully |absolutely |can )?understand(?:,| how| why (?:you|that|this)| "
     r"your (?:frustration|concern|worry))",
     r"i can (?:only )?imagine",

@@ -597,6 +597,11 @@ def test_empathy_yes_when_the_agent_acknowledges_a_feeling_no_list_names() -> No
         ("my order is missing the naan 😩", "Oh no, sorry your order turned up short."),
         ("Two more charges I don't know about.", "Oh, that's an unsettling thing to wake up to."),
         ("Oh for goodness' sake. I'm all over the place.", "Ach, it happens more than you'd think."),
+        ("Oh, heck. I'll miss me appointment now.", "Don't fret, you've plenty of time yet."),
+        ("Nuff scam call a gwaan these days.", "That's fair, and good on you for checking."),
+        ("Same darn thing happened last month too. Kinda getting old.", "Oh, that's no fun at all."),
+        ("It's been a right upheaval.", "I'm sorry, that's a lot to be dealing with all at once."),
+        ("Oh, come on, man. I take Thursday off special.", "I'm really sorry, that's not fair to you."),
     ],
 )
 def test_empathy_yes_for_feelings_and_acknowledgements_in_other_words(customer: str, agent: str) -> None:
@@ -614,6 +619,8 @@ def test_empathy_yes_for_feelings_and_acknowledgements_in_other_words(customer: 
         "the bill is very high so i am having lot of tension",
         "he's not answering and i just don't know what i'm supposed to do",
         "charged twice on the nineteenth and twentieth. I'm pure raging, to be honest.",
+        "the internet is crawling again, same thing happened last month",
+        "Oh, come on. I took Thursday off for this.",
     ],
 )
 def test_empathy_no_for_feelings_said_in_other_words_and_ignored(feeling: str) -> None:
