@@ -283,6 +283,8 @@ _DISCLOSE = compile_phrases(
     # what a named account owes: "his unit is now two months behind, it's ninety dollars outstanding"
     r"(?:two|three|four|five|six|\d+|a|one) (?:months?|weeks?|payments?) (?:behind|overdue|in arrears|late)|"
     r"(?:dollars|pounds|euros|rand|\d) (?:\w+ )?(?:outstanding|overdue|owing|in arrears)|"
+    r"(?:there's|there is|you have|you've got) (?:a|an) (?:\w+ )?balance (?:of|for)|"
+    r"balance of [^.?!]{1,40}(?:due|outstanding|owing|overdue)|"
     r"you (?:currently |still )?owe|you(?:'ve| have|ve) (?:used|paid|spent|been (?:charged|billed|credited|"
     r"refunded))|you were (?:charged|billed|credited|refunded)|(?:you're|you are|youre) (?:owed|in credit|"
     r"in arrears|behind on)",
@@ -1114,6 +1116,8 @@ _RUDE_STRONG = compile_phrases(
     r"that's a you problem|you should(?:'ve| have|ve) (?:read|known|checked|paid|called|listened|looked|"
     r"asked|kept|noticed|thought|been more careful)|you shouldn't have (?:done|used|clicked|given|shared|let|"
     r"ignored)|if you had (?:read|paid|listened|checked)|it's not that hard|it is not that hard|seriously\?|"
+    r"if you(?:'d| had) (?:\w+ ){0,2}(?:sent|read|paid|listened|checked|called|kept|updated|submitted|told)"
+    r"[^.?!]{0,60}you (?:wouldn't|would not) have|"
     r"not my department|go somewhere else|take it or leave it|nothing (?:more )?i can do about it|"
     r"stupid|dumb|idiot\w*|what's wrong with you|whats wrong with you|shut up|i (?:don't|dont) care|"
     r"i couldn't care less|not my issue|not our (?:problem|fault|concern|issue)|"
@@ -1124,6 +1128,8 @@ _RUDE_WEAK = compile_phrases(
     r"(?:that's|thats|it's|its) (?:just )?(?:the|our) (?:policy|process|procedure|rules?)|"
     r"that's (?:just )?how (?:we do it|it works)|"
     r"(?:it's|its|that's|thats) (?:all )?in the (?:terms|contract|t ?& ?cs|small print|fine print)|"
+    r"(?:is|are|was|it's|its|that's) (?:all |clearly )?(?:in|on) the (?:delivery |confirmation |booking )?"
+    r"(?:text|email|letter|receipt)|(?:the )?(?:\w+ )?(?:agreement|contract|terms) you (?:signed|agreed to)|"
     r"not (?:really )?(?:something|anything) (?:we|i) (?:control|can (?:do|change))|"
     r"(?:i'm|im|i am) not sure what (?:else )?you want (?:me|us) to do|what do you want (?:me|us) to do|"
     # blame, and a sentence that waves the customer's point away
@@ -1272,6 +1278,12 @@ _NUMBER_CUE = compile_phrases(
     r"routing(?: number)?|bank account(?: number)?|sort code|(?:national |personal )?id(?:entity)? number|"
     r"national insurance(?: number)?|social security(?: number)?|ssn|passport number|tax (?:file |id )?number"
 )
+# A bank account read out in full ("sort code 20-45-77, account number 41236985"), from the record or back
+# to the customer: the digits after the cue make an account number, not the last four.
+# (the company's own, "pay to our sort code ...", is public)
+_BANK_CUE = compile_phrases(r"routing(?: number)?|sort code|bank account(?: number)?|iban|bsb")
+_OURS = re.compile(r"\bour\s+(?:\w+\s+)?$", re.IGNORECASE)
+_BANK_DIGITS = 7
 _ASK = re.compile(r"\?|^\W*(?:\w+(?:\W+|$)){1,6}$|\b(?:may|can|could) i (?:have|get|take)|\bplease\b", re.I)
 # ... but not a code spent once read, a transfer PIN the company issues, or a number that only finds a
 # record ("member ID number")
@@ -1302,8 +1314,13 @@ def _customer_secrets(view: CallView) -> list[tuple[int, str]]:
         text = view.text(c)
         for cue in _secret_cues(view, c, _SECRET_CUE) + _secret_cues(view, c, _NUMBER_CUE):
             given = _SECRET_GIVEN.match(text, cue.end)
-            if given and _plain_token(given.group("value")) not in _NOT_SECRETS:
-                out.append((c, given.group("value")))
+            if given is None or _plain_token(given.group("value")) in _NOT_SECRETS:
+                continue
+            # "my ID number is nine zero zero five one one": the number, not its first word
+            said = re.split(r"[.!?](?:\s|$)", text[given.start("value") :], maxsplit=1)[0]
+            runs = [run for run in _spoken_digits(said).split() if len(run) >= 4]
+            spoken = _plain_token(given.group("value")) in _DIGIT_WORDS or given.group("value")[0].isdigit()
+            out += [(c, run) for run in runs] if spoken and runs else [(c, given.group("value"))]
         if view.agent_before(c, 1) == [c - 1] and _asks_for_secret(view, c - 1):
             digits = [run for run in _spoken_digits(text).split() if len(run) >= 4]
             # "It is Kanchipuram." answers "Kanchipuram"; "Biscuit. also my password was ..." answers
@@ -1406,11 +1423,27 @@ def no_sensitive_data_spoken(view: CallView, item: ScorecardItem, scorer: QAScor
             continue
         if any(_card_like(run, about_cards) for run in _spoken_digits(text).split()):
             found.append(Match(i, 0, len(text), text))
+    banks = [
+        m
+        for m in view.find(_BANK_CUE, view.agent)
+        if not _OURS.search(view.text(m.turn)[: m.start])
+        and any(len(run) >= _BANK_DIGITS for run in _spoken_digits(view.text(m.turn)[m.start :]).split())
+    ]
     secrets = list(view.find(_SECRET, view.agent)) + _echoed_secrets(view)
-    features = {"card_numbers": float(len(found)), "secrets": float(len(secrets))}
-    hits = found + secrets
+    features = {
+        "card_numbers": float(len(found)),
+        "bank_accounts": float(len(banks)),
+        "secrets": float(len(secrets)),
+    }
+    hits = found + banks + secrets
     if hits:
-        what = "a complete card number" if found else "a password, code or security answer"
+        what = (
+            "a complete card number"
+            if found
+            else "a full bank account number"
+            if banks
+            else "a password, code or security answer"
+        )
         return _result(
             item,
             "no",

@@ -2462,3 +2462,76 @@ def test_verify_identity_outbound_terse_and_menu_verified(lines: list[str], expe
     call = dialogue(*lines)
     r = check(call, "verify_identity", expected, QAScorer())
     assert r.evidence and r.evidence[0].turn == turn
+
+
+def test_no_sensitive_data_bank_account_numbers_read_out_in_full() -> None:
+    # from the record on chat, or back to the customer on a call; the company's own account is public
+    record = dialogue(
+        "C: Tom Hollis hasn't been paid.",
+        "A: His pay went to the bank details we hold: sort code 20-45-77, account number 41236985.",
+        channel="chat",
+    )
+    evidence_at(check(record, "no_sensitive_data_spoken", "no"), record, 1, "sort code")
+    readback = dialogue(
+        "A: Have you got the new bank details?",
+        "C: Sort code's forty, twelve, seventy-six, and the account number's three one nine two six eight "
+        "one nine.",
+        "A: So that's sort code four zero, one two, seven six, account three one nine two six eight one "
+        "nine.",
+    )
+    check(readback, "no_sensitive_data_spoken", "no")
+    ours = dialogue(
+        "C: How do I pay the overpayment?",
+        "A: By transfer to our sort code, four zero, nine one, one five, account number seven one zero four "
+        "four two eight three.",
+    )
+    check(ours, "no_sensitive_data_spoken", "yes")
+
+
+def test_no_sensitive_data_a_number_given_in_words_is_the_whole_number() -> None:
+    # the customer's "ID number is nine zero zero five one one": an agent saying "nine" later
+    # has not repeated it
+    lines = (
+        "A: Can I have your file number and date of birth?",
+        "C: File A F two oh nine one seven, born eleven May. And my ID number is nine zero zero five one "
+        "one.",
+    )
+    call = dialogue(
+        *lines,
+        "A: That's fine, you don't need to give me your ID number. Accounts opens at nine tomorrow.",
+    )
+    check(call, "no_sensitive_data_spoken", "yes")
+    echoed = dialogue(*lines, "A: Thanks, ID number nine zero zero five one one, noted.")
+    check(echoed, "no_sensitive_data_spoken", "no")
+
+
+@pytest.mark.parametrize(
+    "disclosure",
+    [
+        "And while I have you, I see there's a balance of ninety-six dollars from October on the account.",
+        "yeah got it june twelfth the garden package balance of eleven thousand four hundred due in april",
+    ],
+)
+def test_verify_identity_no_for_a_balance_read_off_the_account_unchecked(disclosure: str) -> None:
+    call = dialogue(
+        "A: Good afternoon, may I speak to Paulette Alleyne?",
+        "C: Speaking.",
+        f"A: {disclosure}",
+        "C: I paid that already.",
+    )
+    evidence_at(check(call, "verify_identity", "no"), call, 2)
+
+
+def test_courtesy_no_for_blame_and_pointing_at_the_small_print() -> None:
+    blame = dialogue(
+        "C: Why is this bill so big?",
+        "A: Well, if you'd sent us readings in, you wouldn't have ended up with a catch-up bill.",
+    )
+    evidence_at(check(blame, "courtesy", "no"), blame, 1, "if you'd sent us readings")
+    curt = dialogue(
+        "C: Nobody told me the code expires.",
+        "A: The 72 hr window is in the delivery text.",
+        "C: And the sand charge?",
+        "A: Cleaning fee. It's in the rental agreement you signed.",
+    )
+    check(curt, "courtesy", "no")
