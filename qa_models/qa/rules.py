@@ -962,7 +962,7 @@ _WORKING = compile_phrases(
 )
 # The customer checking the line is still open: whatever the gap, the agent had gone quiet.
 _ARE_YOU_THERE = compile_phrases(
-    r"(?:are|r) (?:you|u) (?:still )?there|(?:you|u) still there|anyone there|still with me|"
+    r"(?:are|r) (?:you|u) (?:still )?there|(?:you|u)(?:'re| are)? still there|anyone there|still with me|"
     r"^\W*hello\W*(?:hello\W*)*"
     r"(?:\?|$)"
 )
@@ -975,7 +975,6 @@ _CUSTOMER_TASK = compile_phrases(
 # On chat, the agent writing after the customer went quiet ("Hi Jason, just checking if you're still
 # there?", "As I haven't heard back, I'll close this chat"): the silence was the customer's.
 _NO_REPLY = compile_phrases(
-    r"(?:are|r) (?:you|u) still there|(?:you|u)(?:'re| are)? still there|still with (?:me|us)|"
     r"(?:haven't|have not|hasn't|didn't|did not) (?:heard|had a reply|had a response|received a (?:reply|"
     r"response))"
 )
@@ -1027,7 +1026,7 @@ def _holds(view: CallView) -> list[tuple[Gap, int | None]]:
             continue
         if view.first(_CUSTOMER_TASK, view.agent_before(gap.after, 2)) is not None:
             continue
-        if view.is_text and view.first(_NO_REPLY, [gap.after]) is not None:
+        if view.is_text and any(view.first(p, [gap.after]) is not None for p in (_ARE_YOU_THERE, _NO_REPLY)):
             continue
         out.append((gap, _announcement(view, gap.after)))
     if not out and not view.timed:
@@ -1274,14 +1273,15 @@ _SECRET_CUE = compile_phrases(
 )
 # The numbers of a bank account or an identity document: secret when the agent asks for one
 # ("Routing and account number.") or the customer names it, not where the agent only mentions one.
+_BANK = r"routing(?: number)?|sort code|bank account(?: number)?|iban|bsb"
 _NUMBER_CUE = compile_phrases(
-    r"routing(?: number)?|bank account(?: number)?|sort code|(?:national |personal )?id(?:entity)? number|"
-    r"national insurance(?: number)?|social security(?: number)?|ssn|passport number|tax (?:file |id )?number"
+    rf"{_BANK}|(?:national |personal )?id(?:entity)? number|national insurance(?: number)?|"
+    r"social security(?: number)?|ssn|passport number|tax (?:file |id )?number"
 )
 # A bank account read out in full ("sort code 20-45-77, account number 41236985"), from the record or back
-# to the customer: the digits after the cue make an account number, not the last four.
-# (the company's own, "pay to our sort code ...", is public)
-_BANK_CUE = compile_phrases(r"routing(?: number)?|sort code|bank account(?: number)?|iban|bsb")
+# to the customer: the digits after the cue make an account number, not the last four. The company's own
+# ("pay to our sort code ...") is public.
+_BANK_CUE = compile_phrases(_BANK)
 _OURS = re.compile(r"\bour\s+(?:\w+\s+)?$", re.IGNORECASE)
 _BANK_DIGITS = 7
 _ASK = re.compile(r"\?|^\W*(?:\w+(?:\W+|$)){1,6}$|\b(?:may|can|could) i (?:have|get|take)|\bplease\b", re.I)
