@@ -1000,21 +1000,19 @@ def _holds(view: CallView) -> list[tuple[Gap, int | None]]:
         # A hold the agent asked for explicitly ("can I put you on hold?") counts when shorter too.
         explicit = view.first(_EXPLICIT_HOLD, view.agent_before(gap.after, 1)) is not None
         before = view.turns[gap.before]
+        announcement = _announcement(view, gap.after)
+        thanked = view.first(_HOLD_THANKS, [gap.after]) is not None
         # On chat, an agent who announced a wait ("one moment please") and wrote again after it: the
         # silence is theirs, not the customer's typing.
         # So is one the agent announced a turn earlier ("this may take 2-3 minutes" / "ok fine") or
         # thanks the customer for ("Thank you for waiting").
         announced = view.is_text and (
             (before.speaker == "agent" and view.first(_HOLD_WORDS, [gap.before]) is not None)
-            or _announcement(view, gap.after) is not None
-            or view.first(_HOLD_THANKS, [gap.after]) is not None
+            or announcement is not None
+            or thanked
         )
         # ... and a wait announced in one message and thanked for in the next is a hold at any length.
-        if explicit or (
-            view.is_text
-            and _announcement(view, gap.after) is not None
-            and view.first(_HOLD_THANKS, [gap.after]) is not None
-        ):
+        if explicit or (view.is_text and announcement is not None and thanked):
             least = min(threshold / 2, view.options.hold_gap_s)
         elif announced:
             least = threshold / 2
@@ -1028,7 +1026,7 @@ def _holds(view: CallView) -> list[tuple[Gap, int | None]]:
             continue
         if view.is_text and any(view.first(p, [gap.after]) is not None for p in (_ARE_YOU_THERE, _NO_REPLY)):
             continue
-        out.append((gap, _announcement(view, gap.after)))
+        out.append((gap, announcement))
     if not out and not view.timed:
         # No timings: only explicit holds are visible.
         for m in view.find(compile_phrases(r"(?:put|place|pop) you on (?:a )?(?:\w+ )?hold"), view.agent):
