@@ -77,6 +77,10 @@ class FactOptions:
     #: different one at any relevance above ``min_relevance``
     line_overlap: int = 3
     line_coverage: float = 0.7
+    #: a list item (a table row, a "Name: figure" line) is what a statement is about when it alone shares
+    #: the most content words with it, at least this many, counting its label's words and one for its
+    #: table header's ("Deductible")
+    row_overlap: int = 2
     #: how many documents are searched for a promotion the statement names
     named_lookup: int = 10
 
@@ -295,6 +299,7 @@ def _judge(
     day: date | None,
     opts: FactOptions,
     known_in_call: dict[str, set[float]] | None = None,
+    said_later: dict[str, set[float]] | None = None,
 ) -> _Verdict:
     relevant = [f for f in facts if f.score >= opts.min_relevance]
     if not relevant:
@@ -336,7 +341,18 @@ def _judge(
                 statement, fact, "contradicted", f"'{fact.title}' runs {window}, not on the call date {day}"
             )
     for fact in relevant:
-        if agrees(fact):
+        row = _attributed(said, plain, fact, opts)
+        # a wrong figure the agent puts right later in the call ("sorry, one forty-nine") stands corrected
+        if row is not None and row[0] == "other" and not row[2] & (said_later or {}).get(row[1], set()):
+            k, figures = row[1], row[2]
+            return _Verdict(
+                statement,
+                fact,
+                "contradicted",
+                f"said {', '.join(_fmt(k, v) for v in sorted(said[k]))}; '{fact.title}' says "
+                f"{', '.join(_fmt(k, v) for v in sorted(figures)[:3])}",
+            )
+        if row is not None or agrees(fact):
             return _Verdict(statement, fact, "supported", f"matches '{fact.title}'")
     for fact in relevant:
         line = _line_clash(said, plain, fact, opts)
@@ -361,6 +377,11 @@ def _judge(
 
 
 _LINES = re.compile(r"\n+|(?<=[.!?])\s+")
+_CLAUSES = re.compile(r"(?<=[.!?;])\s+")
+_ITEM = re.compile(r"(?:[-*+]|\d+[.)])\s")
+# a Markdown heading, or a short title line as a PDF's text gives it ("5. Deductibles")
+_HEADING = re.compile(r"#+\s*(?P<md>.*)|(?:\d+[.)]\s+)?(?P<short>[A-Z][\w&/()-]*(?: [\w&/()-]+){0,3})")
+_LABELLED = re.compile(r"(?:[-*+]|\d+[.)])?\s*\**(?P<label>[^:.*]{3,80}?)\**:\s*\S")
 _FILLER = frozenset(
     """the and but for you your our that this with was were are has have had can could would will not
     yes okay just about there they them what how when also which then than from into only all any more
@@ -373,6 +394,91 @@ def _terms(text: str) -> set[str]:
     """Content words, plural or not ("glass", "glasses" → "glas")."""
     words = (w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 2 and w not in _FILLER)
     return {w[:-1] if w.endswith("s") and len(w) > 4 else w for w in words}
+
+
+def _blocks(text: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """A document's lists of like things, each with what names its figures (a table's header, the
+    heading above it: "Deductibles") and its items as (label, text) pairs: a table's rows, labelled by
+    their first cell, and the "Name: figure" items of a list or a paragraph ("Screen repair (front
+    glass only): 29 USD.")."""
+    blocks: list[tuple[str, list[tuple[str, str]]]] = []
+    heading = header = ""
+    run: list[str] = []  # the list items and sentences since the last blank line or heading
+    para = ""  # the paragraph being read (its lines wrap mid-sentence)
+    item = False  # whether the last line was a list item, which an indented line continues
+
+    def flush() -> None:
+        nonlocal para
+        run.extend(p for p in _CLAUSES.split(para.strip()) if p)
+        para = ""
+
+    def close() -> None:
+        flush()
+        items = [(m.group("label"), p) for p in run if (m := _LABELLED.match(p))]
+        if len(items) >= 2:
+            blocks.append((heading, items))
+        run.clear()
+
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("|"):
+            close()
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if not header:
+                header = line
+                blocks.append((f"{heading} {header}", []))
+            elif not re.fullmatch(r"[|:\-\s]+", line):
+                blocks[-1][1].append((cells[0], line))
+            continue
+        header = ""
+        title = _HEADING.fullmatch(line)
+        if not line or title:
+            close()
+            heading = (title.group("md") or title.group("short")) if title else heading
+            item = False
+        elif _ITEM.match(line):
+            flush()
+            run.append(line)
+            item = True
+        elif item and raw[:1].isspace():
+            run[-1] += " " + line
+        else:
+            para += " " + line
+            item = False
+    close()
+    return [(context, items) for context, items in blocks if len(items) >= 2]
+
+
+def _attributed(
+    said: dict[str, set[float]], plain: str, fact: KnowledgeFact, opts: FactOptions
+) -> tuple[str, str, set[float]] | None:
+    """Whether a list in the document puts the statement's amount on what the statement is about:
+    ``("same", kind, figures)`` when the item it names gives that amount, ``("other", kind, figures)``
+    when that item gives other figures and the amount said is another item's, or in none of the
+    document ("for a cracked screen the deductible is $99" against "Screen repair: 29 USD. Other
+    accidental damage: 99 USD."), None when the statement names no one item of a list. An item is
+    named by the words of its label, and those of the list's header or heading ("Deductibles")."""
+    mine = _terms(plain)
+    body = fact.document_text or fact.text
+    wrong: tuple[str, str, set[float]] | None = None
+    for context, block in _blocks(body):
+        named_list = bool(mine & _terms(context))
+        for k in (k for k in said if k in ("money", "percent")):
+            rows = [
+                (len(mine & _terms(label)) + named_list, known[k])
+                for label, text in block
+                if k in (known := amounts(text))
+            ]
+            top = max((n for n, _ in rows), default=0)
+            named = [values for n, values in rows if n == top]
+            if len(rows) < 2 or len(named) != 1 or top < opts.row_overlap:
+                continue
+            if said[k] & named[0]:
+                return "same", k, named[0]
+            in_rows = any(said[k] & values for _, values in rows)
+            if wrong is None and (in_rows or not said[k] & amounts(body).get(k, set())):
+                wrong = "other", k, named[0]
+    return wrong
 
 
 def _line_clash(
@@ -498,7 +604,8 @@ def check_facts(
         facts = wide[:3] + [f for f in wide[3:] if f.kind == "promotion" and _names(plain, f.title)]
         if context:
             facts = _merge(facts, knowledge.lookup(" ".join([view.text(context[0]), plain]), 3))
-        verdicts.append(_judge(s, plain, facts, view.call_date, opts, customer_amounts))
+        later = view.text(s.turn)[s.end :] + " " + " ".join(view.text(a) for a in view.agent if a > s.turn)
+        verdicts.append(_judge(s, plain, facts, view.call_date, opts, customer_amounts, amounts(later)))
     wrong = [v for v in verdicts if v.outcome == "contradicted"]
     right = [v for v in verdicts if v.outcome == "supported"]
     features.update(contradicted=float(len(wrong)), supported=float(len(right)))

@@ -1766,6 +1766,74 @@ def test_accurate_information_a_line_about_the_same_thing_gives_the_amount() -> 
     assert facts._DEFINITE.findall("I've refunded the forty-nine dollars") == ["forty-nine dollars"]
 
 
+def test_accurate_information_the_list_item_a_statement_names_gives_its_amount() -> None:
+    # A fee table, and the same figures as "Name: figure" sentences (as a PDF's text reads); the
+    # monthly price is elsewhere in the document.
+    table = (
+        "DeviceCare is 12 USD a month.\n\n| Claim | Deductible |\n|---|---|\n"
+        "| Screen repair (front glass only) | 29 USD |\n| Other accidental damage repair | 99 USD |\n"
+        "| Replacement after loss or theft | 149 USD |"
+    )
+    prose = (
+        "DeviceCare is 12 USD a month.\n5. Deductibles\nScreen repair (front glass only): 29 USD. Other "
+        "accidental damage repair: 99 USD.\nReplacement after loss or theft, or when a device cannot be\n"
+        "repaired: 149 USD."
+    )
+    opts = QAOptions(facts=facts.FactOptions(min_relevance=0.1, clash_relevance=1.0))
+
+    def scorer(text: str) -> QAScorer:
+        doc = KnowledgeFact("proc-claims", "Device protection", "procedure", text, 1.0, document_text=text)
+        return QAScorer(opts, knowledge=DocumentFacts([doc], HashingEncoder()))  # type: ignore[arg-type]
+
+    def quote(line: str, *after: str) -> TagInput:
+        return dialogue(
+            "A: Brightline Mobile, Dana speaking.", "C: My phone needs a claim.", f"A: {line}", *after
+        )
+
+    for kb in (scorer(table), scorer(prose)):
+        # the amount said is another item's (the wrong row), or no item's
+        r = check(
+            quote("For a cracked screen the deductible is ninety-nine dollars."),
+            "accurate_information",
+            "no",
+            kb,
+        )
+        assert "$29" in r.rationale
+        evidence_at(r, quote("For a cracked screen the deductible is ninety-nine dollars."), 2, "ninety-nine")
+        theft = "The deductible for a replacement after loss or theft is ninety-nine dollars."
+        assert "$149" in check(quote(theft), "accurate_information", "no", kb).rationale
+        check(
+            quote("For a cracked screen the deductible is fifty dollars."), "accurate_information", "no", kb
+        )
+        check(
+            quote("For a cracked screen the deductible is twenty-nine dollars."),
+            "accurate_information",
+            "yes",
+            kb,
+        )
+        # put right later in the call
+        fixed = quote(
+            theft,
+            "C: Okay.",
+            "A: Actually, for a replacement after theft it's a hundred and forty-nine dollars.",
+        )
+        check(fixed, "accurate_information", "yes", kb)
+        # a figure from elsewhere in the document names no item of the list
+        check(
+            quote("It's twelve dollars a month and covers cracked screens, loss and theft."),
+            "accurate_information",
+            "yes",
+            kb,
+        )
+    # the PDF's title line names the list; its last item wraps onto a second line
+    heading, items = facts._blocks(prose)[0]
+    assert heading == "Deductibles"
+    assert [label for label, _ in items][1:] == [
+        "Other accidental damage repair",
+        "Replacement after loss or theft, or when a device cannot be repaired",
+    ]
+
+
 def test_accurate_information_no_when_the_customer_catches_a_contradiction() -> None:
     call = dialogue(
         "A: Marlowe Suites, Priya speaking.",
