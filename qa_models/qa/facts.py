@@ -378,6 +378,24 @@ def _judge(
 
 _LINES = re.compile(r"\n+|(?<=[.!?])\s+")
 _CLAUSES = re.compile(r"(?<=[.!?;])\s+")
+# "I can stack that on top", "I'll put both on", "you get them together": two offers at once
+_TOGETHER = compile_phrases(
+    # ("on top of that" only goes on to the next thing)
+    r"stack\w*|on top of (?!that|this|it|everything)|both (?:of them|on|applied|offers|discounts)|put both|"
+    r"apply both|"
+    r"(?:have|get|keep|combine) (?:them|both|the two) (?:together|at once)|combined? (?:them|it|with)"
+)
+_NEGATED = compile_phrases(r"can't|cannot|can not|won't|not|only one|either|unfortunately")
+# a promotion's terms: "Not combinable with the Loyalty Reward credit or another plan discount", "The
+# loyalty credit cannot be combined with Holiday Unlimited"
+_NOT_COMBINED = re.compile(
+    r"(?P<subject>\b[\w -]{0,40}?)\s*\b(?:not|never|cannot|can't|can not)(?: be)? (?:combinable|combined|"
+    r"stackable|stacked|used together) with (?P<other>[^.;:]+?)(?= on the same| at the same|[.;:]|$)",
+    re.IGNORECASE,
+)
+_GENERIC_OFFER = frozenset(
+    "credit discount offer promotion promo another other plan line same reward".split()
+)
 _ITEM = re.compile(r"(?:[-*+]|\d+[.)])\s")
 # a Markdown heading, or a short title line as a PDF's text gives it ("5. Deductibles")
 _HEADING = re.compile(r"#+\s*(?P<md>.*)|(?:\d+[.)]\s+)?(?P<short>[A-Z][\w&/()-]*(?: [\w&/()-]+){0,3})")
@@ -570,6 +588,18 @@ def check_facts(
             "rules",
             features,
         )
+    stacked = _stacked(view, knowledge)
+    if stacked is not None:
+        m, fact, other = stacked
+        return ItemResult(
+            item.id,
+            "no",
+            0.75,
+            f"offers '{fact.title}' together with {other}, which its terms say cannot be combined",
+            [view.evidence(m)],
+            "rules",
+            features,
+        )
     if not statements:
         said = view.first(INFORMATIVE, view.agent)
         # Reviewers keep "na" for calls where the agent barely spoke: whoever answers a customer at any
@@ -642,6 +672,34 @@ def check_facts(
         "rules",
         features,
     )
+
+
+def _stacked(view: CallView, knowledge: KnowledgeChecker) -> tuple[Match, KnowledgeFact, str] | None:
+    """Where the agent puts two offers together ("I can stack that on top of the holiday price") that a
+    promotion's terms say cannot be combined ("The loyalty credit cannot be combined with Holiday
+    Unlimited"), both named in the call."""
+    said = " ".join(view.text(a) for a in view.agent)
+
+    def named(phrase: str) -> bool:
+        words = _terms(phrase) - _GENERIC_OFFER
+        hits = [w for w in words if re.search(rf"\b{w}", said, re.IGNORECASE)]
+        return bool(words) and 2 * len(hits) >= len(words)
+
+    for m in view.find(_TOGETHER, view.agent):
+        sentence = next((p for p in _CLAUSES.split(view.text(m.turn)) if m.text in p), m.text)
+        if _NEGATED.search(sentence):
+            continue
+        for fact in knowledge.lookup(view.text(m.turn), 5):
+            if fact.kind != "promotion":
+                continue
+            for rule in _NOT_COMBINED.finditer(" ".join((fact.document_text or fact.text).split())):
+                subject = rule.group("subject") or ""
+                if not (named(subject) if _terms(subject) - _GENERIC_OFFER else _names(said, fact.title)):
+                    continue
+                for other in re.split(r",|\bor\b|\band\b", rule.group("other")):
+                    if named(other):
+                        return m, fact, other.strip()
+    return None
 
 
 def _said_otherwise(view: CallView) -> Match | None:

@@ -1609,6 +1609,35 @@ def test_accurate_information_a_promotion_named_before_its_window_is_wrong() -> 
     assert not facts._names("unlimited plus", "Unlimited Plus plan")  # a product, not a promotion's name
 
 
+def test_accurate_information_offers_stacked_against_their_terms() -> None:
+    text = (
+        "Holiday Unlimited: Unlimited Plus for 45 USD/month. Not combinable with the Loyalty Reward\ncredit."
+    )
+    holiday = KnowledgeFact("promo-holiday", "Holiday Unlimited - 45 USD/month", "promotion", text, 1.0)
+    terms = "Loyalty credit: 10 USD a month. The loyalty credit cannot be combined with Holiday Unlimited."
+    loyalty = KnowledgeFact("promo-loyalty", "Loyalty Reward - retention offer", "promotion", terms, 1.0)
+
+    def offered(line: str, kb: list[KnowledgeFact]) -> TagInput:
+        return dialogue(
+            "A: Brightline Mobile, Dana speaking.",
+            "C: I'm thinking of leaving.",
+            "A: We have Holiday Unlimited at forty-five a month, and you qualify for our loyalty credit.",
+            f"A: {line}",
+        )
+
+    for kb in ([holiday], [loyalty]):
+        scorer = QAScorer(knowledge=DocumentFacts(kb, HashingEncoder()))  # type: ignore[arg-type]
+        call = offered("And I can stack the credit on top of the holiday price.", kb)
+        r = check(call, "accurate_information", "no", scorer)
+        evidence_at(r, call, 3, "stack")
+        assert "cannot be combined" in r.rationale
+        for fine in (
+            "I can't stack them, so it's one or the other.",
+            "On top of that, your hotspot stays the same.",
+        ):
+            assert score_item(offered(fine, kb), "accurate_information", scorer).answer != "no"
+
+
 def test_accurate_information_a_named_promotion_is_checked_however_it_ranks() -> None:
     # Plan documents match the sentence better than the promotion it names, which comes fifth and
     # below the relevance an unnamed promotion needs: naming it is enough to check its window.
