@@ -930,6 +930,7 @@ _HOLD_ASK = compile_phrases(
 _RETURN_THANKS = re.compile(
     r"^\W*(?:(?:right|okay|ok|alright|so|great|lovely)\W+)?(?:thanks|thank you)\b", re.IGNORECASE
 )
+_PUT_ON_HOLD = compile_phrases(r"(?:put|place|pop) you on (?:a )?(?:\w+ )?hold")
 _HOLD_THANKS = compile_phrases(
     r"thank(?:s| you)(?: [\w ]{1,20}?)? for (?:holding|waiting|your patience|being (?:so )?patient|"
     r"being on hold|bearing with me|hanging on|hanging in|the wait|your time while|staying on)",
@@ -1029,7 +1030,7 @@ def _holds(view: CallView) -> list[tuple[Gap, int | None]]:
         out.append((gap, announcement))
     if not out and not view.timed:
         # No timings: only explicit holds are visible.
-        for m in view.find(compile_phrases(r"(?:put|place|pop) you on (?:a )?(?:\w+ )?hold"), view.agent):
+        for m in view.find(_PUT_ON_HOLD, view.agent):
             after = view.agent_after(m.turn, 1)
             out.append((Gap(m.turn, after[0] if after else m.turn, 0.0), m.turn))
     return out
