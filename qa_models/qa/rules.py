@@ -562,20 +562,25 @@ _EMPATHY = compile_phrases(
     r"for (?:the|your|keeping you on) (?:wait|hold)|(?:i |we )?(?:didn't|did not) (?:catch|hear|get)|can you|"
     r"could you|what was|say again|come again))",
     r"(?:my |our |sincere |sincerest )?apologi(?:es|ze|se)(?! for (?:the|your) (?:wait|hold))",
-    r"i (?:completely |totally |really |fully |absolutely |can )?understand(?: (?:how|why|that|your|the|what|"
-    r"this|it|you're|you are)|,|\.|$)",
+    r"i (?:completely |totally |really |fully |absolutely |can |do )?understand(?: (?:how|why|that|your|the|"
+    r"what|this|it|you're|you are)|,|\.|$)",
     r"i can (?:only )?(?:imagine|understand|see (?:why|how|that))",
-    r"that (?:must|would|does|will) (?:be|have been|feel|sound)",
+    # "that must be stressful", not "that would be the twenty-eighth"
+    r"that must (?:be|have been|feel|sound)(?! (?:the|a|an|it|right|correct|why|because|\d)\b)",
+    r"that (?:would|does|will) (?:be|feel|sound) (?:so |really |very )?(?:frustrating|stressful|worrying|"
+    r"upsetting|awful|hard|difficult|scary|horrible)",
     r"(?:that|this|it)(?:'s| is| sounds| seems| was)(?: really| so| very| incredibly| super| such|"
     r" definitely| just| quite| pretty| absolutely)? "
     r"(?:an? |the )?(?:big |real |horrible |awful )?(?:frustrating|annoying|stressful|worrying|upsetting|"
     r"inconvenient|awful|terrible|difficult|hard|horrible|miserable|worst|gutting|rotten|frightening|fright|"
     r"worry|shock|"
-    r"pain|hassle|nightmare|not (?:ok|okay|good|great|acceptable|right|fair)|unfair|concerning|scary|"
+    r"pain|hassle|nightmare|not (?:ok|okay|good|great|acceptable|right|fair)|no good|unfair|concerning|scary|"
     r"disappointing|no fun|rough|tough)",
     r"(?:that|this|it) (?:doesn't|does not|don't) sound (?:pleasant|good|fun|great|nice)|"
     r"the last thing you (?:want|need)",
     r"i hear you|hear your frustration|i get (?:it|that|why)|understandabl[ey]|totally fair|fair enough",
+    r"(?:totally|completely) get why|(?:would|will|'d) make (?:anyone|you|me|anybody) (?:\w+ )?(?:panic|"
+    r"worry|worried|nervous|upset|angry|mad|anxious|cross|furious|stressed)",
     r"i know (?:how|that(?:'s| is| must)|it(?:'s| is| must)|this (?:is|has|must))",
     r"(?:i'd|i would) (?:be|feel) (?:the same|frustrated|upset|annoyed|worried|stressed|anxious|panicking|"
     r"furious|livid|gutted)(?: too)?",
@@ -600,8 +605,8 @@ _ACK_FEELING = compile_phrases(
     r"(?:that's|that is|it's|it is) (?:a lot|so much) to (?:deal with|be dealing with|take in|handle|"
     r"cope with)|"
     r"a lot on your plate",
-    r"i (?:completely |totally |really |fully |absolutely |can )?understand(?:,| how| why (?:you|that|this)| "
-    r"your (?:frustration|concern|worry))",
+    r"i (?:completely |totally |really |fully |absolutely |can |do )?understand(?:,| how| why (?:you|that|"
+    r"this)| your (?:frustration|concern|worry))",
     r"i can (?:only )?imagine",
     r"(?:(?:that|it|this)(?:'s| is| was)|is|sounds|must be|was|are|would be) "
     r"(?:really |so |very |such |incredibly |definitely )?(?:an? )?"
@@ -614,6 +619,9 @@ _ACK_FEELING = compile_phrases(
     # reassurance for a customer embarrassed by a slip ("Ach, you're grand, it happens more than you'd
     # think"); "happens all the time" to an annoyed customer brushes the annoyance off
     r"it happens (?:more than|to (?:everyone|everybody|the best))|no harm done|"
+    r"don't be (?:embarrassed|ashamed|sorry|hard on yourself)|"
+    r"nothing to be (?:embarrassed|ashamed|sorry) about|"
+    r"no need to (?:be (?:embarrassed|sorry)|feel bad)|"
     r"(?:an )?easy mistake(?: to make)?",
     # an outbound call that caught the customer at a bad moment
     r"sorry (?:again )?(?:for|about|to be) (?:interrupting|disturbing|bothering) your (?:dinner|evening|"

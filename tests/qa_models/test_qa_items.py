@@ -602,6 +602,16 @@ def test_empathy_yes_when_the_agent_acknowledges_a_feeling_no_list_names() -> No
         ("Same darn thing happened last month too. Kinda getting old.", "Oh, that's no fun at all."),
         ("It's been a right upheaval.", "I'm sorry, that's a lot to be dealing with all at once."),
         ("Oh, come on, man. I take Thursday off special.", "I'm really sorry, that's not fair to you."),
+        (
+            "They cut my hours and I'm stressed about every dollar.",
+            "I do understand. It's real money.",
+        ),
+        ("no heating and i'm worried, the baby's here", "oh no that's no good with a little one"),
+        (
+            "I'm really embarrassed, I've never missed a payment.",
+            "Honestly, don't be embarrassed, it happens.",
+        ),
+        ("please tell me i didn't lose my price 😭", "Totally get why that one would make you panic."),
     ],
 )
 def test_empathy_yes_for_feelings_and_acknowledgements_in_other_words(customer: str, agent: str) -> None:
@@ -626,6 +636,20 @@ def test_empathy_yes_for_feelings_and_acknowledgements_in_other_words(customer: 
 def test_empathy_no_for_feelings_said_in_other_words_and_ignored(feeling: str) -> None:
     call = dialogue("A: Umhlanga Shield, Thabo.", f"C: {feeling}", "A: Policy number?", "C: 4471", "A: Done.")
     evidence_at(check(call, "empathy", "no"), call, 1)
+
+
+def test_empathy_a_plain_statement_of_what_something_would_be_is_no_acknowledgement() -> None:
+    nightmare = dialogue(
+        "A: Table Mountain Removals, Ayesha.",
+        "C: The new house isn't ready, again. It's been a nightmare. Can we move it?",
+        "A: So you'd like to move it to the weekend after. That would be the twenty-eighth.",
+    )
+    check(nightmare, "empathy", "no")
+    # reassurance about an apology is no acknowledgement of a feeling the customer never voiced
+    sorry = dialogue(
+        "A: Harbour Gym, Lee.", "C: Sorry, I dropped the phone.", "A: No need to apologise. Name?"
+    )
+    check(sorry, "empathy", "na")
 
 
 def test_empathy_no_when_the_customer_is_dismayed_and_the_agent_moves_on() -> None:
