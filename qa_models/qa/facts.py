@@ -141,7 +141,8 @@ _CHALLENGE = compile_phrases(
 )
 _TAKEN_BACK = compile_phrases(
     r"my mistake|i misspoke|i was (?:wrong|mistaken)|i gave you (?:the )?wrong|let me correct (?:myself|"
-    r"that)|i stand corrected|i (?:mixed|got) (?:it|that|them|those) (?:up|wrong|mixed up)"
+    r"that)|i stand corrected|i mixed (?:it|that|them|those) up|"
+    r"i got (?:it|that|them|those) (?:wrong|mixed up)"
 )
 #: A sentence that tells the customer how things are: what something costs, includes, takes or
 #: requires, or what the customer can or will have to do.
@@ -175,7 +176,12 @@ _DEFINITE = re.compile(
     re.IGNORECASE,
 )
 # "it's up to three months, not six": a figure an agent gave earlier in the call, corrected
-_NOT_FIGURE = re.compile(rf",\s*not (?P<figure>\d[\d,.]*|{_NUMBER_WORDS})\b", re.IGNORECASE)
+# (a figure, whole and at the end of its clause: "not two charges on the bill" corrects nothing)
+_NOT_FIGURE = re.compile(
+    rf",\s*not (?P<figure>\d[\d,.]*|(?:{_NUMBER_WORDS})(?:[\s-]+(?:{_NUMBER_WORDS}))*)"
+    r"(?:\s+(?:dollars?|pounds?|euros?|days?|weeks?|months?|years?|hours?|minutes?|percent|gigs?|gb))?\s*(?=[.,;!?]|$)",
+    re.IGNORECASE,
+)
 
 
 def _groups(words: list[str]) -> list[int]:
@@ -709,8 +715,22 @@ def _said_otherwise(view: CallView) -> Match | None:
     if found is not None:
         return found
     for m in view.find(_NOT_FIGURE, view.agent):
-        figure = re.escape(m.text.split()[-1])
-        if any(re.search(rf"\b{figure}\b", view.text(a), re.IGNORECASE) for a in view.agent if a < m.turn):
+        corrected = _NOT_FIGURE.search(m.text)
+        if corrected is None:
+            continue
+        figure = corrected.group("figure")
+        said = [
+            a for a in view.agent if a < m.turn and re.search(rf"\b{re.escape(figure)}\b", view.text(a), re.I)
+        ]
+        if not said:
+            continue
+        # an amount the customer gave first (their bill) is theirs to correct, not the agent's mistake
+        value = {float(n) for n in re.findall(r"\d+(?:\.\d+)?", _spelled(figure)[0])}
+        if not any(
+            value & {v for vs in amounts(view.text(c)).values() for v in vs}
+            for c in view.customer
+            if c < said[0]
+        ):
             return m
     return None
 

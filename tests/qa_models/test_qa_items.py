@@ -1723,6 +1723,17 @@ def test_accurate_information_no_when_the_agent_takes_a_statement_back() -> None
     # a figure that was never said before is no correction
     fresh = call("A: With a retrenchment it's up to three months, not six.", "C: Okay.")
     assert check(fresh, "accurate_information", "na", facts_scorer()).evidence == []
+    # nor is the customer's own bill put right, a count of things, or an account pulled up
+    bill = call(
+        "C: I've a bill for three hundred and twelve pounds.",
+        "A: So you've had a bill for three hundred and twelve pounds.",
+        "A: With the real reading it's a hundred and forty-six pounds, not three hundred and twelve.",
+    )
+    check(bill, "accurate_information", "yes", facts_scorer())
+    count = call("A: I see two payments.", "A: So it's a duplicate payment, not two charges on the bill.")
+    assert score_item(count, "accurate_information", facts_scorer()).answer != "no"
+    found = call("A: okay yeah i got it up, you're on the basic plan")
+    assert score_item(found, "accurate_information", facts_scorer()).answer != "no"
 
 
 def test_accurate_information_yes_when_the_agent_says_the_promotion_has_ended() -> None:
