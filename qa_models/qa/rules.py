@@ -1467,7 +1467,10 @@ def no_sensitive_data_spoken(view: CallView, item: ScorecardItem, scorer: QAScor
 # ----------------------------------------------------------------------------------- closing part
 
 _CONFIRM = compile_phrases(
-    r"recap|(?:so,? )?to (?:recap|summari[sz]e|sum up|sum things up|confirm)|just to (?:recap|"
+    r"recap|run-?down|here's where (?:we're|we are|we've got to|everything stands|things stand|we landed)|"
+    r"(?:so|okay so|ok so|alright so|right so),? remember:|(?:does|do) (?:that|those|it|everything) (?:all )?"
+    r"(?:look|sound) (?:right|correct|good|ok|okay)|"
+    r"(?:so,? )?to (?:recap|summari[sz]e|sum up|sum things up|confirm)|just to (?:recap|"
     r"summari[sz]e|confirm|"
     r"let you know)|in summary|quick summary|(?:so|okay so|ok so|alright so|right so|and so),? (?:i've|ive|"
     r"we've|that's|thats|you'll|you will|you're|you are|your)|(?:you're|you are|youre) (?:all|now) (?:set|"

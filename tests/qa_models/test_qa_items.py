@@ -1305,6 +1305,10 @@ def test_confirm_resolution_yes_when_the_agent_says_what_is_now_done() -> None:
         ("yep i've refunded the forty five it goes back on the card", "yes"),
         ("Done, $30.50 in credit is on your account now.", "yes"),
         ("Does that cover everything you wanted to know?", "yes"),
+        ("okay so quick rundown, refund of the second charge, back in five days", "yes"),
+        ("Alright, here's where we're at: the second charge is refunded.", "yes"),
+        ("Here's where everything stands: one charge refunded. Does that all look right?", "yes"),
+        ("So remember: the refund shows in five days, nothing to do your end.", "yes"),
         ("done", "no"),  # a bare "done" says nothing of what was done
         ("I've no idea when the refund goes through.", "no"),
     ],
