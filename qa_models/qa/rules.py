@@ -236,7 +236,8 @@ _CHECK_FAILED = compile_phrases(
 _VERIFIED = compile_phrases(
     r"(?:you're|you are|you've been|youve been|that's|thats) (?:now |all )?(?:verified|authenticated|"
     r"confirmed)",
-    r"(?:that|those|everything|it) (?:all )?(?:matches|match|checks out|checked out|is correct|are correct)",
+    r"(?:that|those|everything|it|the details|your details) (?:all )?(?:matches|match|checks out|checked out|"
+    r"is correct|are correct)",
     r"thank(?:s| you) for (?:verifying|confirming (?:that|those|your))",
     r"(?:you|you've|you have) (?:already )?verified (?:through|via|in|on|with|by)",
     r"(?:already|been) (?:verified|authenticated)|verified (?:through|via|in|by) the (?:app|ivr|automated|"
@@ -318,6 +319,17 @@ _PURPOSE = compile_phrases(
 )
 
 
+def _echoes_customer(view: CallView, m: Match) -> bool:
+    """Whether a disclosure only repeats what the customer said ("sorry to see you've been charged
+    twice" after "my card has been charged two times")."""
+    words = {w for w in re.findall(r"[a-z]{4,}", m.text.lower()) if w not in _DISCLOSE_FILLER}
+    said = " ".join(view.text(c) for c in view.customer if c < m.turn).lower()
+    return bool(words) and all(re.search(rf"\b{w}", said) for w in words)
+
+
+_DISCLOSE_FILLER = frozenset("have been were your that this with from there".split())
+
+
 def verify_identity(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult:
     asks = [
         m
@@ -344,7 +356,12 @@ def verify_identity(view: CallView, item: ScorecardItem, scorer: QAScorer) -> It
     # first; "I can see your bill ... can I take your date of birth?" discloses first.
     # Sending the code to read back is part of the check, not a change to the account.
     code_turns = {m.turn for m in view.find(_CODE_SENT_RE, view.agent)}
-    disclosures = [d for d in disclosures if d.turn not in code_turns]
+    # the customer's own complaint said back before the check in the same turn is no disclosure
+    disclosures = [
+        d
+        for d in disclosures
+        if d.turn not in code_turns and not (d.turn in ask_turns and _echoes_customer(view, d))
+    ]
     checks = sorted(asks + verified, key=lambda m: (m.turn, m.start))
     # A check that failed ("I've got a different street here, but I'll go ahead") only counts when a
     # later check passed.

@@ -203,6 +203,27 @@ def test_verify_identity_yes_identifiers_before_account_details() -> None:
     assert turn_of(r)[0] == 2
 
 
+def test_verify_identity_the_customers_complaint_said_back_before_the_check_discloses_nothing() -> None:
+    call = dialogue(
+        "A: Brightline chat, Priyanka here.",
+        "C: My card has been charged two times for this month's bill. Kindly check.",
+        "A: I'm sorry to see you've been charged twice. So I can open the account, could you give me "
+        "the full name on the account and your date of birth?",
+        "C: Dilani Wickramasinghe, 14 August 1979.",
+        "A: Thank you, the details match. Autopay took 64.18 USD and a manual payment was made too.",
+    )
+    evidence_at(check(call, "verify_identity", "yes"), call, 2, "date of birth")
+    # what the customer never said is read off the account, whatever follows in the turn
+    told = dialogue(
+        "A: Brightline chat, Priyanka here.",
+        "C: Something's wrong with my bill.",
+        "A: I can see you've been charged twice. Could you give me your date of birth?",
+        "C: 14 August 1979.",
+    )
+    check(told, "verify_identity", "no")
+    assert rules._VERIFIED.search("Thank you Ms Adebayo, the details match the file.")
+
+
 def test_verify_identity_yes_asr_address_and_dob() -> None:
     call = dialogue(
         "A: northwind energy this is priya",
