@@ -319,15 +319,15 @@ _PURPOSE = compile_phrases(
 )
 
 
+_DISCLOSE_FILLER = frozenset("have been were your that this with from there".split())
+
+
 def _echoes_customer(view: CallView, m: Match) -> bool:
     """Whether a disclosure only repeats what the customer said ("sorry to see you've been charged
     twice" after "my card has been charged two times")."""
     words = {w for w in re.findall(r"[a-z]{4,}", m.text.lower()) if w not in _DISCLOSE_FILLER}
     said = " ".join(view.text(c) for c in view.customer if c < m.turn).lower()
     return bool(words) and all(re.search(rf"\b{w}", said) for w in words)
-
-
-_DISCLOSE_FILLER = frozenset("have been were your that this with from there".split())
 
 
 def verify_identity(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult:
