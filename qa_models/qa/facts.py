@@ -11,7 +11,7 @@ window; *supported* when the amounts agree. Without a checker the item is ``na``
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from difflib import SequenceMatcher
@@ -544,6 +544,15 @@ def _names(text: str, title: str) -> bool:
     )
 
 
+def _union(parts: Iterable[dict[str, set[float]]]) -> dict[str, set[float]]:
+    """The amounts of several texts together, by kind."""
+    out: dict[str, set[float]] = {}
+    for part in parts:
+        for kind, values in part.items():
+            out.setdefault(kind, set()).update(values)
+    return out
+
+
 def _merge(*lists: list[KnowledgeFact]) -> list[KnowledgeFact]:
     """Documents from several lookups, each once with its best score, best first."""
     best: dict[str, KnowledgeFact] = {}
@@ -624,12 +633,14 @@ def check_facts(
             "rules",
             features,
         )
+    # each turn's amounts once: a statement weighs those said before it and after it
+    said_in = {t: amounts(view.text(t)) for t in (*view.customer, *view.agent)}
     verdicts = []
     for s in statements:
         earlier = [c for c in view.customer if c < s.turn]
         # only what the customer said before: one who echoes a quoted price ("forty-nine, okay")
         # does not make it the call's own amount
-        customer_amounts = amounts(" ".join(view.text(c) for c in earlier))
+        customer_amounts = _union(said_in[c] for c in earlier)
         plain = view.text(s.turn)[s.start : s.end]
         # The customer's previous turn names what the agent is answering about ("that one's $39");
         # the statement alone is the better query when it names its subject itself. Each document
@@ -640,8 +651,9 @@ def check_facts(
         facts = wide[:3] + [f for f in wide[3:] if f.kind == "promotion" and _names(plain, f.title)]
         if context:
             facts = _merge(facts, knowledge.lookup(" ".join([view.text(context[0]), plain]), 3))
-        later = view.text(s.turn)[s.end :] + " " + " ".join(view.text(a) for a in view.agent if a > s.turn)
-        verdicts.append(_judge(s, plain, facts, view.call_date, opts, customer_amounts, amounts(later)))
+        rest = amounts(view.text(s.turn)[s.end :])
+        later = _union([rest, *(said_in[a] for a in view.agent if a > s.turn)])
+        verdicts.append(_judge(s, plain, facts, view.call_date, opts, customer_amounts, later))
     wrong = [v for v in verdicts if v.outcome == "contradicted"]
     right = [v for v in verdicts if v.outcome == "supported"]
     features.update(contradicted=float(len(wrong)), supported=float(len(right)))
