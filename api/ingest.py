@@ -176,6 +176,14 @@ async def _queued_job(app: App, content_hash: str) -> int | None:
     return int(rows[0]["id"]) if rows else None
 
 
+async def _unfinished_jobs(app: App, hashes: list[str]) -> list[int]:
+    rows = await app.connector.execute_query_all_async(
+        "SELECT id FROM procrastinate_jobs WHERE queueing_lock = ANY(%(h)s) AND status IN ('todo', 'doing')",
+        h=hashes,
+    )
+    return [int(r["id"]) for r in rows]
+
+
 async def _defer(app: App, item: IngestItem, audio_dir: Path) -> int:
     # Queued or running already (say, by a run that was killed): follow that job instead of a twin.
     existing = await _queued_job(app, item.content_hash)
@@ -235,8 +243,9 @@ def _ingest(
             todo.append(item)
     if on_start is not None:
         on_start(len(todo))
-    if todo:
-        asyncio.run(_run(rt, todo, report, process=process, on_progress=on_progress))
+    stored = [i.content_hash for i in items if i.content_hash in done]
+    if todo or (stored and process):
+        asyncio.run(_run(rt, todo, report, stored=stored, process=process, on_progress=on_progress))
 
 
 async def enqueue(app: App, items: list[IngestItem], audio_dir: Path) -> list[int]:
@@ -249,6 +258,7 @@ async def _run(
     todo: list[IngestItem],
     report: IngestReport,
     *,
+    stored: list[str],
     process: bool,
     on_progress: Callable[[int], None] | None,
 ) -> None:
@@ -258,12 +268,17 @@ async def _run(
         report.queued = len(ids)
         if not process:
             return
+        # A run killed after storing a call but before its job ended left that job "doing": wait for it
+        # too, so it is recovered as stalled and ends, rather than stay running with nobody to finish it.
+        left = [j for j in await _unfinished_jobs(app, stored) if j not in ids] if stored else []
+        if not (ids or left):
+            return
 
         def progress(statuses: dict[int, str]) -> None:
             if on_progress is not None:
-                on_progress(sum(s in jobs.TERMINAL for s in statuses.values()))
+                on_progress(sum(statuses.get(j) in jobs.TERMINAL for j in ids))
 
-        statuses = await jobs.drain(app, ids, on_progress=progress, outage_s=jobs.DRAIN_OUTAGE_S)
+        statuses = await jobs.drain(app, ids + left, on_progress=progress, outage_s=jobs.DRAIN_OUTAGE_S)
     failures = store.list_failures(rt.db, limit=len(ids) * jobs.MAX_ATTEMPTS, job_ids=ids)
     reasons = {f.job_id: f.reason for f in failures}
     for item, job_id in zip(todo, ids, strict=True):

@@ -152,3 +152,22 @@ def test_worker_killed_mid_job_another_finishes_and_stops_on_ctrl_c(
         # A finished run counts one attempt, and so does the retry of a job a dead worker left.
         retried = conn.execute(text("SELECT count(*) FROM procrastinate_jobs WHERE attempts > 1")).scalar()
     assert retried == 1  # the killed worker's job, and only it
+
+
+def test_a_rerun_sees_the_job_of_a_call_stored_just_before_the_kill_end(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    """Killed after its call was stored but before its job ended, a run leaves that job "doing"; the
+    next run skips the file as stored, and waits for the job to be recovered and end."""
+    from api.ingest import ingest_paths
+
+    audio = tmp_path / FILES[0]
+    shutil.copy(DATA / FILES[0], audio)
+    assert len(ingest_paths(runtime, [audio]).stored) == 1
+    with runtime.db.engine.begin() as conn:  # as a worker killed at that moment leaves it
+        conn.execute(text("UPDATE procrastinate_jobs SET status = 'doing', worker_id = NULL"))
+    assert _statuses(runtime) == {"doing": 1}
+    report = ingest_paths(runtime, [audio])
+    assert report.skipped == [str(audio)] and report.stored == []
+    assert _statuses(runtime) == {"succeeded": 1}
+    assert _counts(runtime) == (1, 0, 1)
