@@ -70,10 +70,11 @@ _AGENT_NAME = compile_phrases(
     rf"my name(?:'s| is) {_NAME}",
     # ASR drops apostrophes and short words: "youre speaking to jodie", "you speaking to thabo"
     rf"(?:you're|youre|you are|you've been|youve been|you) (?:speaking|talking|chatting|connected|through) "
-    rf"(?:with|to) {_NAME}"
+    rf"(?:with|to|tae) {_NAME}"
     rf"(?= (?:speaking|here|from|at|on|in|how|what)\b|[,.!]|$)",
     rf"(?:i'm|i am|im) {_NAME}(?= (?:and|speaking|here|from|with|at|on|how|what|i|calling)\b|[,.!]|$)",
-    rf"(?:this is|it's|it is) {_NAME}(?= (?:speaking|here|from|with|at|on|in|how|what|calling)\b|[,.!]|$)",
+    rf"(?:this is|it's|it is) {_NAME}"
+    r"(?= (?:speaking|here|from|with|at|on|in|how|what|calling|um|uh|er)\b|[,.!]|$)",
     rf"(?:this is|it's|it is) {_NAME} {_NAME}(?= (?:speaking|here|from|with|calling)\b)",
     rf"{_NAME} (?:speaking|here|this side)(?= [,.!]|[,.!]|$| how| what| from| at| with| on| and)",
     rf"(?:you've got|youve got|you have|you got) {_NAME}(?= [,.!]|[,.!]|$| (?:speaking|here|on|at|how|what))",
@@ -90,8 +91,8 @@ _OPENING_WORDS = (
 )
 _COMPANY = rf"(?:the )?(?!(?:{_NOT_A_COMPANY})\b)[a-z0-9][\w&'-]*"
 _COMPANY_INTRO = compile_phrases(
-    r"(?:thank(?:s| you)(?: so much)? for (?:calling|contacting|choosing|reaching out to|reaching|messaging|"
-    r"texting|writing to|getting in touch with)"
+    r"(?:thank(?:s| you)(?: so much)? for (?:calling|callin'?|contacting|choosing|reaching out to|reaching|"
+    r"messaging|texting|writing to|getting in touch with)"
     r"|welcome to|you've reached|you have reached|youve reached|calling from|here at|on behalf of|"
     rf"(?:you're|you are|youre|you've been|you have been) (?:through|connected|put through) to) {_COMPANY}",
     # "this is Tom from Acme", "Priya here with Northwind", "you're chatting with Sam at Cobalt"
@@ -114,6 +115,18 @@ _PHONE_OPENING = compile_phrases(
     rf"(?=,? (?:{_NAME} (?:speaking|here)|this is|my name|it's|"
     r"(?:you're|youre|you) (?:speaking|through|talking)|how (?:can|may) i|what can i))",
 )
+#: The customer asks whose line it is ("Is this Tala Notebooks warranty?", "have I got the council?") ...
+_COMPANY_ASKED = compile_phrases(
+    r"(?:is (?:this|that|it)|have i (?:got|reached)|am i (?:through|speaking|talking) (?:to|with)|are you) "
+    rf"(?:the )?(?!(?:{_NOT_A_NAME}|{_OPENING_WORDS})\b)(?P<word>[a-z0-9][\w&'-]*)"
+)
+#: ... and the agent says the name back: "Yes po, this is Tala warranty", "you've got Lone Star Home Loan".
+#: ("Yeah, Redgum." only agrees: it names nothing.)
+_COMPANY_SAID_BACK = (
+    r"(?:this is|it's|it is|you've got|youve got|you have|you've reached|you're through to) (?:\w+ )?"
+)
+
+
 _HELLO = compile_phrases(
     r"hello|hi|hey|good (?:morning|afternoon|evening)|thank(?:s| you) for (?:calling|contacting|choosing|"
     r"reaching)|welcome"
@@ -137,7 +150,7 @@ def greeting(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResul
     # "you're through to Priya" names the agent, not a company: a company match must end elsewhere
     company = next((m for m in view.find(company_re, opening) if not _same_end(m, agent)), None)
     if company is None and not names:
-        company = view.first(_PHONE_OPENING, opening[:1])
+        company = view.first(_PHONE_OPENING, opening[:1]) or _company_said_back(view, opening)
     hello = view.first(_HELLO, opening)
     features = {
         "company_name": float(company is not None),
@@ -164,6 +177,18 @@ def greeting(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResul
     late = features["company_name_later"] or features["agent_name_later"]
     note = " (given later than the opening)" if late else ""
     return _result(item, "no", 0.8, f"no {missing} in the agent's first turns{note}", evidence, features)
+
+
+def _company_said_back(view: CallView, opening: Sequence[int]) -> Match | None:
+    """The company named by the customer's question and said back in the agent's next opening turn."""
+    for a in opening:
+        asked = [m for c in view.customer if c < a for m in view.find(_COMPANY_ASKED, [c])]
+        for m in asked[-1:]:
+            word = re.escape(re.split(r"[\s,.;:!-]+", m.text)[-1])
+            hit = view.first(compile_phrases(_COMPANY_SAID_BACK + word), [a])
+            if hit is not None:
+                return hit
+    return None
 
 
 # ----------------------------------------------------------------------------- verify_identity

@@ -157,6 +157,35 @@ def test_greeting_yes_for_asr_and_outbound_openings(opening: str) -> None:
     check(call, "greeting", "yes")
 
 
+def test_greeting_yes_when_the_agent_says_back_the_company_the_customer_asked_for() -> None:
+    call = dialogue(
+        "A: Hello, Jun here, good afternoon. How can I help?",
+        "C: Hi, is this Tala Notebooks warranty? My laptop won't charge.",
+        "A: Yes po, this is Tala warranty. What is the serial number?",
+    )
+    evidence_at(check(call, "greeting", "yes"), call, 2, "Tala")
+
+
+def test_greeting_no_when_the_agent_only_agrees_to_the_company_asked_for() -> None:
+    call = dialogue(
+        "A: Service, Kylie speaking.",
+        "C: Oh, hi, is that Redgum Motors? I'm ringing about my Corolla.",
+        "A: Yeah, Redgum. So four eighty-six, that's the brake pads.",
+    )
+    assert "company name" in check(call, "greeting", "no").rationale
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "hello clyde sun solar you're through tae morag how can i help ye",
+        "thank you for callin acadiana power and light outage line this is tremaine um i see you're callin",
+    ],
+)
+def test_greeting_yes_for_dialect_openings(opening: str) -> None:
+    check(dialogue("A: " + opening, "C: aye hiya", "A: okay"), "greeting", "yes")
+
+
 def test_greeting_no_when_only_the_company_says_here() -> None:
     call = dialogue("C: How much is membership?", "A: Hi! Pulse Fitness here. Off-peak is £24.99 a month.")
     assert "own name" in check(call, "greeting", "no").rationale
