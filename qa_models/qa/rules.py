@@ -203,7 +203,9 @@ _IDENTIFIER = (
     r"last (?:four|4|three|3) (?:digits|numbers)|(?:first line of )?(?:your |the )?(?:billing |home )?address"
     r"(?: on (?:file|the account))?|mother'?s maiden name|policy number|member(?:ship)? "
     r"number|customer (?:number|id)|reference number|booking reference|order number|confirmation number|"
-    r"social security|ssn|national insurance|card number"
+    r"social security|ssn|national insurance|card number|"
+    # "the registered mobile number on the order": the customer's number on file, asked for
+    r"(?:registered|account) (?:mobile|phone|cell|contact)(?: number)?"
 )
 #: "workspace id", "member ID", "patient number": an identifier named by what it identifies
 _ID_WORD = (
@@ -267,7 +269,7 @@ _VERIFIED = compile_phrases(
     r"(?:you|you've|you have) (?:already )?verified (?:through|via|in|on|with|by)",
     r"(?:already|been) (?:verified|authenticated)|verified (?:through|via|in|by) the (?:app|ivr|automated|"
     r"phone menu|menu|keypad|phone system|system|portal)",
-    r"(?:you're|you are) (?:logged|signed) in",
+    r"(?:you're|you are) (?:already )?(?:logged|signed) in",
     r"passed (?:the )?(?:security|verification)",
     r"^\W*(?:(?:okay|ok|thanks|thank you)\W+)?verified\b",
     r"voice ?(?:id|print|recognition|biometrics?|verification) (?:has |have )?(?:already |just )?(?:matched|"
@@ -339,8 +341,12 @@ _VERIFY_INTENT = compile_phrases(
 # "I'm calling about your application. Before I go into any detail, could you confirm ...": the
 # purpose of an outbound call discloses nothing when the check follows in the same turn.
 _PURPOSE = compile_phrases(
-    r"(?:calling|contacting|reaching out|following up|writing) (?:you )?(?:about|regarding|on|re) your "
-    r"(?:\w+ )?\w+"
+    r"(?:calling|contacting|reaching out|following up|writing)(?: (?:from|at|with) [^.?!]{1,40}?)? (?:you )?"
+    r"(?:about|regarding|on|re) your (?:\w+ )?\w+"
+)
+# "I see you're calling from the number on the account": where the call comes from, not what the account holds
+_CALLER_ID = compile_phrases(
+    r"(?:calling|callin'?|ringing|phoning) (?:from|on) (?:the|a|your) (?:number|phone|line)"
 )
 
 
@@ -382,10 +388,19 @@ def verify_identity(view: CallView, item: ScorecardItem, scorer: QAScorer) -> It
     # Sending the code to read back is part of the check, not a change to the account.
     code_turns = {m.turn for m in view.find(_CODE_SENT_RE, view.agent)}
     # the customer's own complaint said back before the check in the same turn is no disclosure
+    purposes = [p for p in view.find(_PURPOSE, view.agent) if p.turn in ask_turns]
     disclosures = [
         d
         for d in disclosures
-        if d.turn not in code_turns and not (d.turn in ask_turns and _echoes_customer(view, d))
+        if d.turn not in code_turns
+        and not _CALLER_ID.search(d.text)
+        and not (
+            d.turn in ask_turns
+            and (
+                _echoes_customer(view, d)
+                or any(p.turn == d.turn and p.start <= d.start < p.end for p in purposes)
+            )
+        )
     ]
     checks = sorted(asks + verified, key=lambda m: (m.turn, m.start))
     # A check that failed ("I've got a different street here, but I'll go ahead") only counts when a

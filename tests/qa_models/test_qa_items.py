@@ -2642,6 +2642,51 @@ def test_greeting_reads_a_redacted_agent_name() -> None:
             "yes",
             2,
         ),
+        # the caller's number and voice ID matched: where the call comes from discloses nothing
+        (
+            [
+                "A: thank you for callin acadiana power this is tremaine um i see you're callin from the number "
+                "on the account and our voice verification has matched you as marie guidry is that right",
+                "C: yeah that's me, the power's out",
+                "A: i can see the outage on your account",
+            ],
+            "yes",
+            0,
+        ),
+        # an outbound call names its purpose, then checks before going into it
+        (
+            [
+                "A: Good afternoon, may I speak with Shanique Brown?",
+                "C: Speaking.",
+                "A: Hi, this is Delroy calling from Yaad Vibes Tickets, about your booking for Bay Jam. Before "
+                "I go into the booking, can you confirm the e-mail address you booked with?",
+                "C: shaniqueb88 at mailbox dot com.",
+                "A: Thank you, that matches. The concert has been moved to December.",
+            ],
+            "yes",
+            2,
+        ),
+        # the registered mobile number asked for and checked
+        (
+            [
+                "C: Order HB-5581207 came today and the eggs are missing.",
+                "A: Please share the registered mobile number on the order.",
+                "C: 0300 5550192",
+                "A: Thank you. I can see the order. The eggs were out of stock at packing time.",
+            ],
+            "yes",
+            1,
+        ),
+        # already signed in to the app the customer writes from
+        (
+            [
+                "C: Can I keep the car till Tuesday?",
+                "A: Since you're messaging from inside the Harbourview app, you're already signed in to your "
+                "account, so I've got your booking up: HV-30917, due back Sunday.",
+            ],
+            "yes",
+            1,
+        ),
     ],
 )
 def test_verify_identity_outbound_terse_and_menu_verified(lines: list[str], expected: str, turn: int) -> None:
