@@ -609,9 +609,11 @@ _FEELING_STRONG = compile_phrases(
     # trouble and urgency people voice without naming a feeling; reviewers count it as inconvenience
     r"keeps? (?:logging|crashing|dropping|failing|freezing|cutting|kicking|charging|happening|going)|"
     r"(?:got|been|was|were|is) (?:stolen|hacked|scammed|lost|cancell?ed|cut off|overcharged|double charged)|"
-    r"too expensive|(?:a )?(?:bit of a )?(?:bummer|shame|pity)|fraud\w*|scam\w*|"
-    r"(?:is|it's|its) (?:urgent|an emergency)|as soon as possible|asap|(?:i|we) need (?:it|this|that) "
-    r"(?:today|tonight|now|asap|urgently)|(?:really|so|totally|completely|a bit) confused|confusing"
+    r"(?:too|so|very|really|super|crazy) expensive|(?:a )?(?:bit of a )?(?:bummer|shame|pity)|"
+    r"fraud\w*|scam\w*|(?:a bit|bit|pretty|quite|very|rather) cheeky|"
+    r"(?:is|it's|its) (?:urgent|an emergency)|as soon as possible|asap|(?:i|we) (?:really )?need (?:it|this|"
+    r"that)(?: \w+)? (?:today|tonight|now|asap|urgently|fast|quickly|right away)|"
+    r"(?:really|so|totally|completely|a bit) confused|confusing"
 )
 _EMPATHY = compile_phrases(
     r"(?:i'm|im|i am|we're|we are) (?:so |really |very |truly |terribly |"
@@ -656,8 +658,8 @@ _EMPATHY = compile_phrases(
 # reviewers read it as the customer having voiced one, in words no list can hold.
 _ACK_FEELING = compile_phrases(
     r"(?:(?:i'm|im|i am|we're|we are) )?(?:so |really |very |truly |terribly |genuinely )?sorry "
-    r"(?:to hear|about (?:that|this|the|your|all)|for (?:the trouble|all (?:the|this)|what)|(?:it's|that's|"
-    r"this has|it has) been|(?:that )?your \w+)",
+    r"(?:(?:to|tae) hear|about (?:that|this|the|your|all)|for (?:the trouble|all (?:the|this)|what)|"
+    r"(?:it's|that's|this has|it has) been|(?:that )?your \w+)",
     r"(?:please|oh) don't (?:worry|panic)|don't (?:panic|fret)",
     r"(?:that's|that is|it's|it is) (?:a lot|so much) to (?:deal with|be dealing with|take in|handle|"
     r"cope with)|"
@@ -679,10 +681,17 @@ _ACK_FEELING = compile_phrases(
     r"don't be (?:embarrassed|ashamed|sorry|hard on yourself)|"
     r"nothing to be (?:embarrassed|ashamed|sorry) about|"
     r"no need to (?:be (?:embarrassed|sorry)|feel bad)|"
-    r"(?:an )?easy mistake(?: to make)?",
+    r"(?:an )?easy mistake(?: to make)?|"
+    r"(?:you're|you are|youre) (?:not|definitely not|far from) (?:the only one|alone)",
     # an outbound call that caught the customer at a bad moment
     r"sorry (?:again )?(?:for|about|to be) (?:interrupting|disturbing|bothering) your (?:dinner|evening|"
     r"day|meal|lunch|weekend|morning)",
+)
+#: "Wait, seriously? Oh my gosh, that's even better!": surprise at good news is no complaint
+_SURPRISE = re.compile(r"seriously|can(?:'t|not|t) believe", re.IGNORECASE)
+_DELIGHT = compile_phrases(
+    r"even better|great news|amazing|brilliant|fantastic|awesome|thrilled|delighted|so happy|"
+    r"love (?:it|that)|yay|woo+hoo+"
 )
 #: "I'm not worried", "it isn't really a hassle": a feeling the customer denies
 _NEGATED = re.compile(
@@ -695,6 +704,7 @@ def empathy(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult
         m
         for m in view.find(_FEELING_STRONG, view.customer)
         if not _NEGATED.search(view.text(m.turn)[: m.start])
+        and not (_SURPRISE.fullmatch(m.text) and view.first(_DELIGHT, [m.turn]))
     ]
     # The sentiment model (an encoder pass over every customer turn) only when no feeling is named.
     negative = [] if feelings else scorer.negative_turns(view)

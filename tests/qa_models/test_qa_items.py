@@ -662,6 +662,11 @@ def test_empathy_yes_when_the_agent_acknowledges_a_feeling_no_list_names() -> No
             "Honestly, don't be embarrassed, it happens.",
         ),
         ("please tell me i didn't lose my price 😭", "Totally get why that one would make you panic."),
+        (
+            "I did pay in the app, I totally forgot Autopay was on. Ugh.",
+            "That happens, you're not the only one.",
+        ),
+        ("i've got nae power and the wean's here", "oh naw sorry tae hear that"),
     ],
 )
 def test_empathy_yes_for_feelings_and_acknowledgements_in_other_words(customer: str, agent: str) -> None:
@@ -681,6 +686,9 @@ def test_empathy_yes_for_feelings_and_acknowledgements_in_other_words(customer: 
         "charged twice on the nineteenth and twentieth. I'm pure raging, to be honest.",
         "the internet is crawling again, same thing happened last month",
         "Oh, come on. I took Thursday off for this.",
+        "Nobody told me about a surcharge, bit cheeky that.",
+        "I'm a freelancer with deadlines this week, I really need this fixed fast.",
+        "Last time the roaming bill was very expensive, so I want to check first.",
     ],
 )
 def test_empathy_no_for_feelings_said_in_other_words_and_ignored(feeling: str) -> None:
@@ -700,6 +708,22 @@ def test_empathy_a_plain_statement_of_what_something_would_be_is_no_acknowledgem
         "A: Harbour Gym, Lee.", "C: Sorry, I dropped the phone.", "A: No need to apologise. Name?"
     )
     check(sorry, "empathy", "na")
+
+
+def test_empathy_na_for_surprise_at_good_news() -> None:
+    call = dialogue(
+        "A: Delroy from Yaad Vibes Tickets. The concert has moved to December nineteenth.",
+        "C: Wait, seriously? Oh my gosh, dat even better! Mi cousin dem can come now!",
+        "A: Your tickets are valid for the new date.",
+    )
+    check(call, "empathy", "na")
+    # ... but not surprise at bad news
+    bad = dialogue(
+        "A: Delroy from Yaad Vibes Tickets. The concert has moved to December nineteenth.",
+        "C: Wait, seriously? I'm away then.",
+        "A: Your tickets are valid for the new date.",
+    )
+    check(bad, "empathy", "no")
 
 
 def test_empathy_no_when_the_customer_is_dismayed_and_the_agent_moves_on() -> None:
