@@ -472,13 +472,14 @@ def verify_identity(view: CallView, item: ScorecardItem, scorer: QAScorer) -> It
 _RESTATE = compile_phrases(
     r"just (?:to|so i can|so i) (?:confirm|make sure|clarify|check|be clear|understand)",
     r"just so (?:i'm|im|i am|we're|we are) (?:looking (?:at|for) the right|clear|on the same page)",
-    r"let me (?:just )?(?:make sure|confirm|recap|repeat|check i|check that i|see if i)",
+    # ("let me confirm with the registrar" asks someone else)
+    r"let me (?:just )?(?:make sure|confirm(?! with)|recap|repeat|check i|check that i|see if i)",
     r"if i (?:understand|understood|heard|have) (?:you|this|that|it)? ?(?:correctly|right)",
     r"so what (?:i'm|im|i am) hearing|what you're saying is|so you're saying|so you are saying",
     r"to (?:make sure|confirm) i (?:understand|have (?:this|that|it) right|got (?:this|that|it))",
     r"(?:it )?sounds like (?:you|your|the)",
     r"(?:so |okay so |ok so |alright so |right so )?you(?:'re| are) (?:calling|contacting|reaching out|"
-    r"writing|chatting) (?:about|because|regarding|since|to)",
+    r"writing|chatting|phoning|phonin'?|ringing) (?:about|aboot|because|regarding|since|to)",
     r"(?:is that|is this|was that|have i got that|did i get that|have i understood that) (?:right|correct)",
     r"(?:correct|right) me if i'?m wrong",
     r"(?:so|okay so|ok so|alright so|right so) (?:you(?:'d| would) like|you want|you wanna|you need|"

@@ -504,6 +504,7 @@ def test_understand_need_no_in_asr_with_only_procedural_questions() -> None:
         "Okay. So you lost your job and you can't make the November payment.",
         "Thanks, that matches. So: (1) switch to the flexi pass, and (2) check the room charge.",
         "okay you verified so you wanting to cancel the line",
+        "oh naw sorry tae hear that is it your solar panels you're phonin aboot",
     ],
 )
 def test_understand_need_yes_for_restatements_in_other_words(restated: str) -> None:
@@ -531,6 +532,15 @@ def test_understand_need_on_an_outbound_call_and_instructions_are_no_restatement
         "C: Fine.",
     )
     check(told, "understand_need", "no")
+    # checking with someone else is not checking what the customer needs
+    registrar = dialogue(
+        "A: Hi there! How can I help you today?",
+        "C: I want to ask about French classes for work.",
+        "A: Beginner A1 is Mon & Wed 6-8pm, 10 weeks.",
+        "C: You said 10 weeks but the site says 12.",
+        "A: Let me confirm with the registrar.",
+    )
+    check(registrar, "understand_need", "no")
 
 
 # -------------------------------------------------------------------------------------- empathy
