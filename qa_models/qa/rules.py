@@ -1188,7 +1188,8 @@ _RUDE_STRONG = compile_phrases(
     r"tough luck|"
     r"stop (?:interrupting|shouting|yelling)|i don't have (?:all day|time for)|i dont have (?:all day|time)|"
     r"that's a you problem|you should(?:'ve| have|ve) (?:read|known|checked|paid|called|listened|looked|"
-    r"asked|kept|noticed|thought|been more careful)|you shouldn't have (?:done|used|clicked|given|shared|let|"
+    r"asked|kept|noticed|thought|been more careful|sent|replied|responded|returned|submitted|updated|"
+    r"contacted|told us|filled)|you shouldn't have (?:done|used|clicked|given|shared|let|"
     r"ignored)|if you had (?:read|paid|listened|checked)|it's not that hard|it is not that hard|seriously\?|"
     r"if you(?:'d| had) (?:\w+ ){0,2}(?:sent|read|paid|listened|checked|called|kept|updated|submitted|told)"
     r"[^.?!]{0,60}you (?:wouldn't|would not) have|"
@@ -1356,7 +1357,11 @@ _NUMBER_CUE = compile_phrases(
 # A bank account read out in full ("sort code 20-45-77, account number 41236985"), from the record or back
 # to the customer: the digits after the cue make an account number, not the last four. The company's own
 # ("pay to our sort code ...") is public.
-_BANK_CUE = compile_phrases(_BANK)
+_BANK_CUE = compile_phrases(
+    _BANK,
+    # "The account on his profile is 2051 0310 0448 7 at Eastern Commerce Bank."
+    r"account[^.?!]{0,30}? (?:is|was)(?=[^.?!]*\bbank\b)",
+)
 _OURS = re.compile(r"\bour\s+(?:\w+\s+)?$", re.IGNORECASE)
 _BANK_DIGITS = 7
 _ASK = re.compile(r"\?|^\W*(?:\w+(?:\W+|$)){1,6}$|\b(?:may|can|could) i (?:have|get|take)|\bplease\b", re.I)
@@ -1402,8 +1407,9 @@ def _customer_secrets(view: CallView) -> list[tuple[int, str]]:
             # "Biscuit"
             answer = re.split(r"[.!?]\s", _ANSWER_LEAD.sub("", text), maxsplit=1)[0]
             words = [w for w in re.findall(r"[^\s,.!?]+", answer) if _plain_token(w) not in _NOT_SECRETS]
-            if len(words) == 1:
-                out.append((c, words[0]))
+            # ... and "o driscoll" a security question (not "B fourteen" asked with an ID number)
+            if len(words) == 1 or (len(words) == 2 and _secret_cues(view, c - 1, _SECRET_CUE)):
+                out.append((c, " ".join(words)))
             else:
                 out += [(c, run) for run in digits]
     return out
@@ -1427,12 +1433,14 @@ def _echoed_secrets(view: CallView) -> list[Match]:
         key = _plain_token(value)
         if len(key) < 4:
             continue
+        words = [_plain_token(w) for w in value.split()]
         for a in (a for a in view.agent if a > c):
             text = view.text(a)
             if key.isdigit():
                 hit = any(key in run for run in _spoken_digits(text).split())
             else:
-                hit = key in {_plain_token(w) for w in text.split()}
+                said = [_plain_token(w) for w in text.split()]
+                hit = any(said[k : k + len(words)] == words for k in range(len(said)))
             if hit:
                 found.append(Match(a, 0, len(text), text))
                 break

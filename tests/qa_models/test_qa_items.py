@@ -1266,6 +1266,20 @@ def test_no_sensitive_data_no_when_the_agent_repeats_a_secret_the_customer_gave(
         "A: Thanks, the security answer Biscuit matches what we have.",
     )
     check(pet, "no_sensitive_data_spoken", "no")
+    # a two-word security answer said back ...
+    maiden = dialogue(
+        "A: just for security can you tell me the answer to your security question, your mother's maiden name",
+        "C: o driscoll",
+        "A: o driscoll perfect that's correct thanks mary",
+    )
+    evidence_at(check(maiden, "no_sensitive_data_spoken", "no"), maiden, 2, "o driscoll perfect")
+    # ... but not a unit number asked for with an ID number
+    unit = dialogue(
+        "A: Can you confirm your unit number and the last three characters of your ID number?",
+        "C: It's B fourteen. Last three are four seven K.",
+        "A: Thank you. The payment went to B forty-one instead of B fourteen.",
+    )
+    check(unit, "no_sensitive_data_spoken", "yes")
     # the numbers of a bank account, asked for and read back in full
     bank = dialogue(
         "A: Routing and account number.",
@@ -2737,6 +2751,12 @@ def test_no_sensitive_data_bank_account_numbers_read_out_in_full() -> None:
         channel="chat",
     )
     evidence_at(check(record, "no_sensitive_data_spoken", "no"), record, 1, "sort code")
+    profile = dialogue(
+        "C: One employee's salary has not gone to his account today.",
+        "A: The account on his profile is 2051 0310 0448 7 at Eastern Commerce Bank, Gulshan branch.",
+        channel="chat",
+    )
+    evidence_at(check(profile, "no_sensitive_data_spoken", "no"), profile, 1, "account on his profile")
     readback = dialogue(
         "A: Have you got the new bank details?",
         "C: Sort code's forty, twelve, seventy-six, and the account number's three one nine two six eight "
@@ -2793,6 +2813,11 @@ def test_courtesy_no_for_blame_and_pointing_at_the_small_print() -> None:
         "A: Well, if you'd sent us readings in, you wouldn't have ended up with a catch-up bill.",
     )
     evidence_at(check(blame, "courtesy", "no"), blame, 1, "if you'd sent us readings")
+    letter = dialogue(
+        "C: Why is my refund still on hold?",
+        "A: We emailed you twice. You should have sent that letter back then, that's why it's stuck.",
+    )
+    evidence_at(check(letter, "courtesy", "no"), letter, 1, "You should have sent")
     curt = dialogue(
         "C: Nobody told me the code expires.",
         "A: The 72 hr window is in the delivery text.",
