@@ -1053,7 +1053,8 @@ _CUSTOMER_TASK = compile_phrases(
 # there?", "As I haven't heard back, I'll close this chat"): the silence was the customer's.
 _NO_REPLY = compile_phrases(
     r"(?:haven't|have not|hasn't|didn't|did not) (?:heard|had a reply|had a response|received a (?:reply|"
-    r"response))"
+    r"response))|(?:you've|you have) (?:stepped away|gone quiet)|(?:i'll|i will|i'm going to) (?:close|end) "
+    r"(?:this|the) chat"
 )
 
 
@@ -1101,7 +1102,11 @@ def _holds(view: CallView) -> list[tuple[Gap, int | None]]:
             continue
         if view.first(_CUSTOMER_TASK, view.agent_before(gap.after, 2)) is not None:
             continue
-        if view.is_text and any(view.first(p, [gap.after]) is not None for p in (_ARE_YOU_THERE, _NO_REPLY)):
+        if view.is_text and (
+            any(view.first(p, [gap.after]) is not None for p in (_ARE_YOU_THERE, _NO_REPLY))
+            # ... and after the agent asked whether the customer is still there
+            or view.first(_ARE_YOU_THERE, [gap.before]) is not None
+        ):
             continue
         out.append((gap, announcement))
     if not out and not view.timed:

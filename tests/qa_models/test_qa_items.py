@@ -2513,6 +2513,16 @@ def test_hold_etiquette_on_chat_the_customer_going_quiet_is_no_hold() -> None:
         pauses={3: 240.0, 4: 300.0},
     )
     check(call, "hold_etiquette", "na")
+    # the agent waiting after asking whether the customer is still there, then closing
+    away = dialogue(
+        "A: Hi, you're chatting with Sam at Derwent Cycle Share.",
+        "C: Nah I reckon that's it, hang on just checking the app...",
+        "A: Hi Tom, are you still there?",
+        "A: Looks like you've stepped away, so I'll close this chat now. Cheers!",
+        channel="chat",
+        pauses={2: 250.0, 3: 185.0},
+    )
+    check(away, "hold_etiquette", "na")
 
 
 def test_hold_etiquette_on_chat_a_wait_announced_and_thanked_is_a_hold_at_any_length() -> None:
