@@ -118,7 +118,7 @@ _PHONE_OPENING = compile_phrases(
 #: The customer asks whose line it is ("Is this Tala Notebooks warranty?", "have I got the council?") ...
 _COMPANY_ASKED = compile_phrases(
     r"(?:is (?:this|that|it)|have i (?:got|reached)|am i (?:through|speaking|talking) (?:to|with)|are you) "
-    rf"(?:the )?(?!(?:{_NOT_A_NAME}|{_OPENING_WORDS})\b)(?P<word>[a-z0-9][\w&'-]*)"
+    rf"(?:the )?(?!(?:{_NOT_A_NAME}|{_OPENING_WORDS})\b)[a-z0-9][\w&'-]*"
 )
 #: ... and the agent says the name back: "Yes po, this is Tala warranty", "you've got Lone Star Home Loan".
 #: ("Yeah, Redgum." only agrees: it names nothing.)
