@@ -348,16 +348,17 @@ def _judge(
             )
     for fact in relevant:
         row = _attributed(said, plain, fact, opts)
-        # a wrong figure the agent puts right later in the call ("sorry, one forty-nine") stands corrected
-        if row is not None and row[0] == "other" and not row[2] & (said_later or {}).get(row[1], set()):
-            k, figures = row[1], row[2]
-            return _Verdict(
-                statement,
-                fact,
-                "contradicted",
-                f"said {', '.join(_fmt(k, v) for v in sorted(said[k]))}; '{fact.title}' says "
-                f"{', '.join(_fmt(k, v) for v in sorted(figures)[:3])}",
-            )
+        if row is not None:
+            which, k, figures = row
+            # a wrong figure the agent puts right later in the call ("sorry, one forty-nine") stands corrected
+            if which == "other" and not figures & (said_later or {}).get(k, set()):
+                return _Verdict(
+                    statement,
+                    fact,
+                    "contradicted",
+                    f"said {', '.join(_fmt(k, v) for v in sorted(said[k]))}; '{fact.title}' says "
+                    f"{', '.join(_fmt(k, v) for v in sorted(figures)[:3])}",
+                )
         if row is not None or agrees(fact):
             return _Verdict(statement, fact, "supported", f"matches '{fact.title}'")
     for fact in relevant:
@@ -391,7 +392,8 @@ _TOGETHER = compile_phrases(
     r"apply both|"
     r"(?:have|get|keep|combine) (?:them|both|the two) (?:together|at once)|combined? (?:them|it|with)"
 )
-_NEGATED = compile_phrases(r"can't|cannot|can not|won't|not|only one|either|unfortunately")
+# "I can't stack those", "only one of them": the agent declining to put offers together
+_DECLINED = compile_phrases(r"can't|cannot|can not|won't|not|only one|either|unfortunately")
 # a promotion's terms: "Not combinable with the Loyalty Reward credit or another plan discount", "The
 # loyalty credit cannot be combined with Holiday Unlimited"
 _NOT_COMBINED = re.compile(
@@ -705,7 +707,7 @@ def _stacked(view: CallView, knowledge: KnowledgeChecker) -> tuple[Match, Knowle
 
     for m in view.find(_TOGETHER, view.agent):
         sentence = next((p for p in _CLAUSES.split(view.text(m.turn)) if m.text in p), m.text)
-        if _NEGATED.search(sentence):
+        if _DECLINED.search(sentence):
             continue
         for fact in knowledge.lookup(view.text(m.turn), 5):
             if fact.kind != "promotion":
@@ -738,11 +740,8 @@ def _said_otherwise(view: CallView) -> Match | None:
             continue
         # an amount the customer gave first (their bill) is theirs to correct, not the agent's mistake
         value = {float(n) for n in re.findall(r"\d+(?:\.\d+)?", _spelled(figure)[0])}
-        if not any(
-            value & {v for vs in amounts(view.text(c)).values() for v in vs}
-            for c in view.customer
-            if c < said[0]
-        ):
+        theirs = _union(amounts(view.text(c)) for c in view.customer if c < said[0])
+        if not any(value & values for values in theirs.values()):
             return m
     return None
 

@@ -387,7 +387,8 @@ def verify_identity(view: CallView, item: ScorecardItem, scorer: QAScorer) -> It
     # first; "I can see your bill ... can I take your date of birth?" discloses first.
     # Sending the code to read back is part of the check, not a change to the account.
     code_turns = {m.turn for m in view.find(_CODE_SENT_RE, view.agent)}
-    # the customer's own complaint said back before the check in the same turn is no disclosure
+    # In the turn that asks for the check, neither the customer's own complaint said back nor the call's
+    # purpose said before the ask is a disclosure; nor, anywhere, where the call comes from.
     purposes = [p for p in view.find(_PURPOSE, view.agent) if p.turn in ask_turns]
     disclosures = [
         d
