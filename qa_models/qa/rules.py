@@ -483,13 +483,19 @@ _RESTATE = compile_phrases(
     r"writing|chatting|phoning|phonin'?|ringing) (?:about|aboot|because|regarding|since|to)",
     r"(?:is that|is this|was that|have i got that|did i get that|have i understood that) (?:right|correct)",
     r"(?:correct|right) me if i'?m wrong",
+    # "okay got it, so the right aid whistles and ...": an acknowledgement, then the need in their words
+    r"(?:got it|gotcha|understood|i see),? so (?:the|your|it's|it is|you)\b",
     r"(?:so|okay so|ok so|alright so|right so) (?:you(?:'d| would) like|you want|you wanna|you need|"
     r"you(?:'re| are|re)? (?:asking|looking|hoping|wanting|trying|needing)|"
     r"your (?:issue|problem|question|concern) is|"
     # "So you lost your job and ...": what happened, in the simple past
     r"you (?:lost|had|saw|paid|bought|went|made|took|sent|left|broke|dropped|forgot|missed|found|spent|"
-    r"put|got charged|got billed)|"
+    r"put|got charged|got billed|ran|came|woke|heard|told|said|thought|felt|kept|began|fell|gave|wrote|drove|"
+    r"flew|rang|threw|sat|ate|chose|brought|caught|hit|cut|hurt|met|sold)|"
     r"the (?:issue|problem) is|"
+    # where the customer is or what they are without: "okay so you're in zambia, no data for three days"
+    r"you(?:'re| are) (?:in (?!luck)\w+|abroad|overseas|away|travell?ing|visiting|stuck|without|locked out|"
+    r"out of)|"
     r"you(?:'ve| have) been|you were|you got|you('re| are) seeing|you noticed|you received|"
     # what the customer did or has had happen: "so you started trading in March", "so you've reached
     # your allowance", "so your usage has more than doubled"

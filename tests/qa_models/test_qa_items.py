@@ -478,6 +478,16 @@ def test_understand_need_no_when_the_agent_jumps_straight_to_acting() -> None:
     assert r.evidence == []
 
 
+def test_understand_need_no_for_good_luck_said_before_acting() -> None:
+    call = dialogue(
+        "A: Brightline Mobile, Dana speaking.",
+        "C: Hi, my phone says no service since this morning.",
+        "A: Well, you're in luck, I've reset your connection.",
+        "C: Oh. Right.",
+    )
+    check(call, "understand_need", "no")
+
+
 def test_understand_need_no_in_asr_with_only_procedural_questions() -> None:
     call = dialogue(
         "A: cobalt bank lee speaking",
@@ -505,6 +515,10 @@ def test_understand_need_no_in_asr_with_only_procedural_questions() -> None:
         "Thanks, that matches. So: (1) switch to the flexi pass, and (2) check the room charge.",
         "okay you verified so you wanting to cancel the line",
         "oh naw sorry tae hear that is it your solar panels you're phonin aboot",
+        "we'll get you taken care of so you ran out the burner shut off and you need a delivery tonight",
+        "oh no okay so you're in zambia calls work but no data at all for three days",
+        "okay got it so the right aid whistles and the battery's dying by dinner",
+        "Got it, so it's the app login that's the problem, not the door itself.",
     ],
 )
 def test_understand_need_yes_for_restatements_in_other_words(restated: str) -> None:
@@ -1268,7 +1282,8 @@ def test_no_sensitive_data_no_when_the_agent_repeats_a_secret_the_customer_gave(
     check(pet, "no_sensitive_data_spoken", "no")
     # a two-word security answer said back ...
     maiden = dialogue(
-        "A: just for security can you tell me the answer to your security question, your mother's maiden name",
+        "A: just for security can you tell me the answer to your security question, "
+        "your mother's maiden name",
         "C: o driscoll",
         "A: o driscoll perfect that's correct thanks mary",
     )
@@ -2703,8 +2718,9 @@ def test_greeting_reads_a_redacted_agent_name() -> None:
         # the caller's number and voice ID matched: where the call comes from discloses nothing
         (
             [
-                "A: thank you for callin acadiana power this is tremaine um i see you're callin from the number "
-                "on the account and our voice verification has matched you as marie guidry is that right",
+                "A: thank you for callin acadiana power this is tremaine um i see you're callin from the "
+                "number on the account and our voice verification has matched you as marie guidry "
+                "is that right",
                 "C: yeah that's me, the power's out",
                 "A: i can see the outage on your account",
             ],
@@ -2716,8 +2732,8 @@ def test_greeting_reads_a_redacted_agent_name() -> None:
             [
                 "A: Good afternoon, may I speak with Shanique Brown?",
                 "C: Speaking.",
-                "A: Hi, this is Delroy calling from Yaad Vibes Tickets, about your booking for Bay Jam. Before "
-                "I go into the booking, can you confirm the e-mail address you booked with?",
+                "A: Hi, this is Delroy calling from Yaad Vibes Tickets, about your booking for Bay Jam. "
+                "Before I go into the booking, can you confirm the e-mail address you booked with?",
                 "C: shaniqueb88 at mailbox dot com.",
                 "A: Thank you, that matches. The concert has been moved to December.",
             ],
