@@ -645,7 +645,9 @@ _EMPATHY = compile_phrases(
     r"disappointing|no fun|rough|tough)",
     r"(?:that|this|it) (?:doesn't|does not|don't) sound (?:pleasant|good|fun|great|nice)|"
     r"the last thing you (?:want|need)",
-    r"i hear you|hear your frustration|i get (?:it|that|why)|understandabl[ey]|totally fair|fair enough",
+    # "yeah i get that but it's the process": a "but" takes the acknowledgement back
+    r"i hear you(?!\W+but\b)|hear your frustration|i get (?:it|that|why)(?!\W+but\b)|understandabl[ey]|"
+    r"totally fair|fair enough",
     r"(?:totally|completely) get why|(?:would|will|'d) make (?:anyone|you|me|anybody) (?:\w+ )?(?:panic|"
     r"worry|worried|nervous|upset|angry|mad|anxious|cross|furious|stressed)",
     r"i know (?:how|that(?:'s| is| must)|it(?:'s| is| must)|this (?:is|has|must))",
@@ -695,6 +697,9 @@ _ACK_FEELING = compile_phrases(
     r"sorry (?:again )?(?:for|about|to be) (?:interrupting|disturbing|bothering) your (?:dinner|evening|"
     r"day|meal|lunch|weekend|morning)",
 )
+_STOCK_SORRY = re.compile(
+    r"sorry (?:about|for) (?:the|any) (?:trouble|inconvenience|wait|delay|hassle|confusion)", re.IGNORECASE
+)
 #: "Wait, seriously? Oh my gosh, that's even better!": surprise at good news is no complaint
 _SURPRISE = re.compile(r"seriously|can(?:'t|not|t) believe", re.IGNORECASE)
 _DELIGHT = compile_phrases(
@@ -739,9 +744,18 @@ def empathy(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult
             {"feelings": 0.0},
         )
     first = feelings[0]
-    # Whatever acknowledges an unnamed feeling acknowledges a named one too.
-    found = [*view.find(_EMPATHY, view.agent), *view.find(_ACK_FEELING, view.agent)]
-    acks = sorted((m for m in found if m.turn > first.turn - 2), key=lambda m: (m.turn, m.start))
+    # Whatever acknowledges an unnamed feeling acknowledges a named one too; said before the first feeling
+    # found, it answers one no list caught ("no chicken in it. again. love that for me" / "I'm really
+    # sorry about that"), while a general phrase or a stock "sorry about the trouble" there is a script.
+    found = [
+        *(m for m in view.find(_EMPATHY, view.agent) if m.turn > first.turn - 2),
+        *(
+            m
+            for m in view.find(_ACK_FEELING, view.agent)
+            if m.turn > first.turn - 2 or not _STOCK_SORRY.search(_sentence_at(view, m))
+        ),
+    ]
+    acks = sorted(found, key=lambda m: (m.turn, m.start))
     features = {
         "feelings": float(len(feelings)),
         "negative_turns": float(len(negative)),

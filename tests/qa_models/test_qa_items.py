@@ -750,6 +750,35 @@ def test_empathy_na_for_surprise_at_good_news() -> None:
     check(bad, "empathy", "no")
 
 
+def test_empathy_an_acknowledgement_before_the_feeling_found_answers_an_earlier_one() -> None:
+    # The first complaint ("again ... love that for me") names no feeling; the agent's answer to it counts
+    # for the "third time" found later, unless it is a stock apology.
+    def call(ack: str) -> TagInput:
+        return dialogue(
+            "A: Larder & Ladle, Becca here.",
+            "C: no chicken in me box. again. love that for me",
+            "A: " + ack + " I've added a credit for the chicken.",
+            "C: can i skip next week too",
+            "A: Done, next week is skipped.",
+            "C: ok. just dont want it a third time",
+            "A: I'll pass it on to the warehouse.",
+            channel="chat",
+        )
+
+    sorry = call("Oh no, I'm really sorry about that.")
+    evidence_at(check(sorry, "empathy", "yes"), sorry, 2, "sorry about")
+    check(call("Sorry about the trouble."), "empathy", "no")
+
+
+def test_empathy_no_when_but_takes_the_acknowledgement_back() -> None:
+    call = dialogue(
+        "A: Demerara Net, Rohan speaking.",
+        "C: this is de third time i calling about it i fed up man",
+        "A: yeah i get that but it's the process i can't escalate without it",
+    )
+    check(call, "empathy", "no")
+
+
 def test_empathy_no_when_the_customer_is_dismayed_and_the_agent_moves_on() -> None:
     call = dialogue(
         "A: Cedar Rock Home Loans, Jordan speaking.",
