@@ -74,7 +74,8 @@ _AGENT_NAME = compile_phrases(
     rf"(?= (?:speaking|here|from|at|on|in|how|what)\b|[,.!]|$)",
     rf"(?:i'm|i am|im) {_NAME}(?= (?:and|speaking|here|from|with|at|on|how|what|i|calling)\b|[,.!]|$)",
     rf"(?:this is|it's|it is) {_NAME}"
-    r"(?= (?:speaking|here|from|with|at|on|in|how|what|calling|um|uh|er)\b|[,.!]|$)",
+    r"(?= (?:speaking|here|from|with|at|on|in|how|what|calling|um|uh|er|(?:can|may|could) (?:i|we))\b|"
+    r"[,.!]|$)",
     rf"(?:this is|it's|it is) {_NAME} {_NAME}(?= (?:speaking|here|from|with|calling)\b)",
     rf"{_NAME} (?:speaking|here|this side)(?= [,.!]|[,.!]|$| how| what| from| at| with| on| and)",
     rf"(?:you've got|youve got|you have|you got) {_NAME}(?= [,.!]|[,.!]|$| (?:speaking|here|on|at|how|what))",
@@ -89,11 +90,19 @@ _OPENING_WORDS = (
     r"hello|hi|hey|hiya|good|morning|afternoon|evening|thanks|thank|yes|yeah|yep|ok|okay|right|sorry|"
     r"welcome|um|uh|er|oh|well|so|greetings|sure|great|perfect|lovely"
 )
+_HELLO_ABROAD = r"bula|aloha|namaste|jambo|hola|bonjour|howzit|mabuhay|talofa|salaam|kia ora"
+#: "Bula, prescription line, Sera speaking": a department alone names no company
+_DEPARTMENT = frozenset(
+    "customer guest member client prescription prescriptions reservations bookings booking billing claims "
+    "sales accounts refunds returns orders repairs support service services help care emergency technical "
+    "tech line desk team department centre center enquiries inquiries".split()
+)
 _COMPANY = rf"(?:the )?(?!(?:{_NOT_A_COMPANY})\b)[a-z0-9][\w&'-]*"
 _COMPANY_INTRO = compile_phrases(
     r"(?:thank(?:s| you)(?: so much)? for (?:calling|callin'?|contacting|choosing|reaching out to|reaching|"
     r"messaging|texting|writing to|getting in touch with)"
-    r"|welcome to|you've reached|you have reached|youve reached|calling from|here at|on behalf of|"
+    r"|welcome to|you've reached|you have reached|youve reached|you've called|you have called|youve called|"
+    r"calling from|here at|on behalf of|"
     rf"(?:you're|you are|youre|you've been|you have been) (?:through|connected|put through) to) {_COMPANY}",
     # "this is Tom from Acme", "Priya here with Northwind", "you're chatting with Sam at Cobalt"
     rf"(?:(?:this is|i'm|i am|im|my name is|my name's|it's) {_NAME}|{_NAME} (?:speaking|here)|"
@@ -107,7 +116,8 @@ _COMPANY_INTRO = compile_phrases(
 #: the agent's own name. Only the first turn: later ("Hi Maria, this is Tom") the word before the
 #: agent's name is the customer's.
 _PHONE_OPENING = compile_phrases(
-    r"^(?:(?:good (?:morning|afternoon|evening)|g'day|yeah|yes|hi|hello|hiya|hey|morning|afternoon|evening)"
+    r"^(?:(?:good (?:morning|afternoon|evening)|g'day|yeah|yes|hi|hello|hiya|hey|morning|afternoon|evening|"
+    rf"{_HELLO_ABROAD})"
     r"[,.!]? )?(?:(?:um|uh|er) )?"
     rf"(?!(?:{_OPENING_WORDS}|{_NOT_A_COMPANY})\b)[a-z0-9][\w&'-]*"
     # "and" may join words inside the name: "Ashbury Borough Council waste and recycling"
@@ -150,7 +160,10 @@ def greeting(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResul
     # "you're through to Priya" names the agent, not a company: a company match must end elsewhere
     company = next((m for m in view.find(company_re, opening) if not _same_end(m, agent)), None)
     if company is None and not names:
-        company = view.first(_PHONE_OPENING, opening[:1]) or _company_said_back(view, opening)
+        company = view.first(_PHONE_OPENING, opening[:1])
+        if company is not None and _department_only(company.text):
+            company = None
+        company = company or _company_said_back(view, opening)
     hello = view.first(_HELLO, opening)
     features = {
         "company_name": float(company is not None),
@@ -177,6 +190,11 @@ def greeting(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResul
     late = features["company_name_later"] or features["agent_name_later"]
     note = " (given later than the opening)" if late else ""
     return _result(item, "no", 0.8, f"no {missing} in the agent's first turns{note}", evidence, features)
+
+
+def _department_only(text: str) -> bool:
+    words = re.sub(rf"^\W*(?:(?:{_OPENING_WORDS}|{_HELLO_ABROAD})\b\W*)*", "", text.lower()).split()
+    return bool(words) and all(w.strip(",.!") in _DEPARTMENT for w in words)
 
 
 def _company_said_back(view: CallView, opening: Sequence[int]) -> Match | None:
@@ -1065,7 +1083,8 @@ _ARE_YOU_THERE = compile_phrases(
     r"(?:\?|$)"
 )
 _TRANSFERRED = compile_phrases(_TRANSFER)
-# The customer is busy, not waiting: keying a card into the secure payment line while the agent stays on.
+# The customer is busy, not waiting: keying a card into the secure payment line while the agent stays on
+# (unless the agent thanks them for waiting afterwards, as for a hold).
 _CUSTOMER_TASK = compile_phrases(
     r"(?:secure |automated )?(?:payment|pay) (?:line|system)|(?:on|with|into) (?:your|the) keypad|"
     r"you(?:'ll| will) hear (?:some |the |a few )?(?:prompts|instructions)"
@@ -1121,7 +1140,7 @@ def _holds(view: CallView) -> list[tuple[Gap, int | None]]:
             continue
         if before.speaker == "customer" and view.first(_CUSTOMER_PAUSE, [gap.before]) is not None:
             continue
-        if view.first(_CUSTOMER_TASK, view.agent_before(gap.after, 2)) is not None:
+        if view.first(_CUSTOMER_TASK, view.agent_before(gap.after, 2)) is not None and not thanked:
             continue
         if view.is_text and (
             any(view.first(p, [gap.after]) is not None for p in (_ARE_YOU_THERE, _NO_REPLY))

@@ -180,10 +180,18 @@ def test_greeting_no_when_the_agent_only_agrees_to_the_company_asked_for() -> No
     [
         "hello clyde sun solar you're through tae morag how can i help ye",
         "thank you for callin acadiana power and light outage line this is tremaine um i see you're callin",
+        "good morning you've called wildflower bay waterpark and rides guest services brodie speaking",
+        "brightline mobile home internet this is tyler can i get your name and date of birth",
+        "Kia ora, Kōwhai Bay Dental, this is Aroha.",
     ],
 )
 def test_greeting_yes_for_dialect_openings(opening: str) -> None:
     check(dialogue("A: " + opening, "C: aye hiya", "A: okay"), "greeting", "yes")
+
+
+def test_greeting_no_when_the_opening_names_only_a_department() -> None:
+    call = dialogue("A: Bula, prescription line, Sera speaking.", "C: Bula, I need a refill.")
+    assert "company name" in check(call, "greeting", "no").rationale
 
 
 def test_greeting_no_when_only_the_company_says_here() -> None:
@@ -2544,6 +2552,17 @@ def test_hold_etiquette_na_while_the_customer_keys_a_card_into_the_payment_line(
         pauses={5: 80.0},
     )
     check(call, "hold_etiquette", "na")
+    # ... but one the agent asks for and thanks the customer for is judged as a hold
+    asked = dialogue(
+        "A: Brightline Mobile, Keisha speaking.",
+        "C: Do I pay you for the repair?",
+        "A: We take it through our secure payment line, where you type the card on your keypad. "
+        "Is it okay if I put you through to it? I'll be right here.",
+        "C: Aye, go ahead.",
+        "A: Thank you for waiting. The payment went through on the card ending one one one one.",
+        pauses={4: 68.0},
+    )
+    evidence_at(check(asked, "hold_etiquette", "yes"), asked, 4, "Thank you for waiting")
 
 
 def test_hold_etiquette_on_chat_the_customer_going_quiet_is_no_hold() -> None:
