@@ -1635,7 +1635,8 @@ _GOODBYE = compile_phrases(
     r"have a (?:\w+ )?(?:day|one|evening|afternoon|morning|night|weekend|week|rest of)|take care|goodbye|"
     r"good bye|"
     r"bye(?:-bye| now| bye)?|all the best|enjoy (?:your|the)|speak soon|talk soon|good night|have a good|"
-    r"best wishes|stay safe|kind regards|cheers"
+    r"best wishes|stay safe|kind regards|cheers|"
+    r"(?:i )?hope (?:you|your \w+|the \w+) (?:has|have|gets?|enjoys?) (?:a|an|the|your|their|his|her|it)\b"
 )
 
 
@@ -1793,6 +1794,16 @@ def closing(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult
     if not turns:
         return _result(item, "no", 0.6, "the agent never speaks", [], {"thanks": 0.0, "goodbye": 0.0})
     last_agent = view.agent[-1]
+    # The customer left asking "are you still there?": the call was lost, whatever the agent said last.
+    if view.first(_ARE_YOU_THERE, [c for c in view.customer if c > last_agent]) is not None:
+        return _result(
+            item,
+            "no",
+            0.7,
+            "the call ends with the customer left waiting",
+            [view.evidence(last_agent)],
+            {"thanks": 0.0, "goodbye": 0.0, "customer_spoke_last": 1.0},
+        )
     # A bare "Thanks." mid-call acknowledges an answer; before the last turn only a thanks for the
     # call itself ("thanks for calling", "for your time") belongs to the closing.
     closing_thanks = {m.turn for m in view.find(_CALL_THANKS, turns)}

@@ -1639,6 +1639,28 @@ def test_closing_no_when_the_only_thanks_is_for_holding() -> None:
     evidence_at(r, call, 4)
 
 
+def test_closing_yes_for_thanks_with_a_parting_wish() -> None:
+    call = dialogue(
+        "A: Northlink Parcels, Dot here.",
+        "C: no thats all",
+        "A: Thanks for your patience, Leanne, and I hope your son has a great birthday on Saturday.",
+        channel="chat",
+    )
+    evidence_at(check(call, "closing", "yes"), call, 2, "Thanks for your patience")
+
+
+def test_closing_no_when_the_call_is_lost_on_hold() -> None:
+    # the agent's last words thank the customer mid-call; then the customer is left on hold
+    call = dialogue(
+        "A: wildflower bay guest services brodie speaking",
+        "C: it's about the closure yesterday",
+        "A: lovely thanks shelley i just need to check with my team leader can i pop you on hold for a sec",
+        "C: yeah righto",
+        "C: hello are you still there brodie",
+    )
+    assert "left waiting" in check(call, "closing", "no").rationale
+
+
 # ------------------------------------------------------------------------- accurate_information
 
 PLAN = KnowledgeFact(
