@@ -1459,6 +1459,11 @@ def test_confirm_resolution_yes_when_the_agent_says_what_is_now_done() -> None:
         ("Alright, here's where we're at: the second charge is refunded.", "yes"),
         ("Here's where everything stands: one charge refunded. Does that all look right?", "yes"),
         ("So remember: the refund shows in five days, nothing to do your end.", "yes"),
+        ("so to go over it, refund of the second charge back in five days, does that all make sense", "yes"),
+        ("Perfect, so you have everything you need.", "yes"),
+        ("The reference is R four four one. Have you got that written down okay?", "yes"),
+        # after a comma "so" gives a reason, not a summary
+        ("The cut-off is Tuesday, so you're well in time to ask.", "no"),
         ("done", "no"),  # a bare "done" says nothing of what was done
         ("I've no idea when the refund goes through.", "no"),
     ],
