@@ -1241,7 +1241,9 @@ _RUDE_STRONG = compile_phrases(
     r"not my department|go somewhere else|take it or leave it|nothing (?:more )?i can do about it|"
     r"stupid|dumb|idiot\w*|what's wrong with you|whats wrong with you|shut up|i (?:don't|dont) care|"
     r"i couldn't care less|not my issue|not our (?:problem|fault|concern|issue)|"
-    r"you (?:really )?(?:do )?(?:have|need) to read (?:the|your)"
+    r"you (?:really )?(?:do )?(?:have|need) to read (?:the|your)|"
+    r"no need (?:for|to use) (?:the |all the )?(?:capitals|caps|capital letters|shouting)|"
+    r"(?:i'm|im|i am) (?:just )?telling you how it works"
 )
 _RUDE_WEAK = compile_phrases(
     r"there's nothing (?:i|we) can do|there is nothing (?:i|we) can do|i can't help you|i cannot help you|"
@@ -1260,7 +1262,9 @@ _RUDE_WEAK = compile_phrases(
     r"(?:^|(?<=[.!?]\s))fine(?=[.!])|i don't know what (?:else )?to tell you|"
     r"you'll just have to|as (?:i|we) (?:said|mentioned|explained)(?: (?:before|earlier))?|"
     r"like i (?:said|told you)|as i told you|obviously|again,? (?:the|i|you)|look,|listen,|um,? no|no no no|"
-    r"ugh|fine,? whatever"
+    r"ugh|fine,? whatever|"
+    # "i mean we have to rule stuff out": a reply that opens by pushing back
+    r"^\W*(?:(?:yeah|well)\W+)?i mean\b"
 )
 _CUT_OFF = re.compile(r"(?:--|—|–|\.\.\.|…)\s*$")
 
@@ -1269,6 +1273,12 @@ _EXCUSED = re.compile(
     r"\W*(?:(?:oh|um|uh)\W+)?(?:(?:so |really |very )?sorry|apologies|excuse me|pardon me)\W*(?:(?:to|for) "
     r"(?:jump(?:ing)? in|interrupt(?:ing)?|cut(?:ting)? (?:you )?off|stop(?:ping)? you|butt(?:ing)? in))?",
     re.IGNORECASE,
+)
+
+
+_STOP_READING = compile_phrases(
+    r"(?:don't|dont|do not|no need to) (?:read|say|give|tell) (?:me |us )?(?:your|the|that|those) "
+    r"(?:card|number|password|pin|details|digits|full)"
 )
 
 
@@ -1286,6 +1296,10 @@ def _interruptions(view: CallView) -> list[int]:
         cut = bool(_CUT_OFF.search(view.turns[c].text))
         if _EXCUSED.match(view.text(i)):
             continue  # "Sorry to jump in, but don't read me your card number": cutting in politely
+        # ... or to stop the customer reading out a card, or because the line broke up ("Declan? Are you
+        # still there?")
+        if view.first(_STOP_READING, [i]) is not None or view.first(_ARE_YOU_THERE, [i]) is not None:
+            continue
         if (view.timed and overlap > 0.4 and cut) or overlap > 1.5 or (not view.timed and cut):
             out.append(i)
     return out

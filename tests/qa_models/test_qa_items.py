@@ -1228,6 +1228,44 @@ def test_courtesy_yes_for_cutting_in_politely_and_counting_usage() -> None:
     check(call, "courtesy", "yes")
 
 
+@pytest.mark.parametrize(
+    "cut_in",
+    [
+        "Oh, hang on, Dale, don't read me the card! We take it through the secure line.",
+        "Dale? Are you still there? I was going to say --",
+    ],
+)
+def test_courtesy_yes_for_cutting_in_to_stop_a_card_or_when_the_line_breaks_up(cut_in: str) -> None:
+    call = dialogue(
+        "A: Oakhollow Home, Imani speaking.",
+        "C: Here, my card is four one one one, one one --",
+        f"A: {cut_in}",
+        "C: Oh. Right.",
+    )
+    t = call.turns[2]  # the agent starts while the customer is still talking
+    call.turns[2] = type(t)(t.speaker, call.turns[1].end - 1.0, t.end, t.text)
+    check(call, "courtesy", "yes")
+
+
+@pytest.mark.parametrize(
+    ("reply", "evidence"),
+    [
+        ("No need for capitals, I'm reading it. What's the email?", "No need for capitals"),
+        ("I'm not saying anything, I'm telling you how it works.", "telling you how it works"),
+        ("yeah i get that but it's the process", "it's the process"),
+    ],
+)
+def test_courtesy_no_for_scolding_and_pushing_back(reply: str, evidence: str) -> None:
+    call = dialogue(
+        "A: Reelbox support, Sam here.",
+        "C: I CANCELLED AND YOU STILL CHARGED ME",
+        f"A: {reply}",
+        "C: i did the restart twice already",
+        "A: i mean we have to rule stuff out",
+    )
+    evidence_at(check(call, "courtesy", "no"), call, 2, evidence)
+
+
 # ---------------------------------------------------------------------- no_sensitive_data_spoken
 
 
