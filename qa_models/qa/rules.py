@@ -835,6 +835,12 @@ _ACTION_DONE = compile_phrases(
     r"^\W*(?:(?:okay|ok|right|alright)\W+)?(?:done|all done)\b",
     r"(?:i've|ive|i have|we've|weve|we have|i just|i've just|so i) (?:now |also |just )?put "
     r"(?:the|your|that|this|it|a|an) (?:\w+ )?(?:through|in)",
+    # "So that's Bella booked in with Mr Okafor at ten past four"
+    r"(?:that's|thats|that is) (?:[\w']+ ){1,3}(?:booked|scheduled|arranged|requested|ordered|cancell?ed|"
+    r"set up)(?: in)? (?:for|with|at|on|to)\b",
+    # a wrong number put right: "Let me find the medical centre's number for you ... it's five five five"
+    r"(?:let me|i'll|i will|i can) (?:find|get|give) (?:you )?(?:the|their) (?:[\w']+ ){0,2}(?:number|"
+    r"contact details|email address)",
 )
 _ACTION_PLANNED = compile_phrases(
     r"(?:i will|i'll|ill|we will|we'll|i'm going to|im going to|i am going to|let me|i can) (?:go ahead and |"

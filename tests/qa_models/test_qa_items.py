@@ -868,6 +868,25 @@ def test_resolution_steps_yes_for_a_wrong_number_the_agent_points_on() -> None:
     check(right, "resolution_steps", "no")
 
 
+@pytest.mark.parametrize(
+    ("said", "evidence"),
+    [
+        ("So that's Bella booked in with Mr Okafor at ten past four today.", "that's Bella booked in with"),
+        ("We can't book doctors here. Let me find the medical centre's number for you.", "Let me find the"),
+    ],
+)
+def test_resolution_steps_yes_for_a_booking_said_back_or_the_right_number_found(
+    said: str, evidence: str
+) -> None:
+    call = dialogue(
+        "A: Tynebank Vets, Jo speaking.",
+        "C: Can Bella be seen today?",
+        f"A: {said}",
+        "C: Lovely.",
+    )
+    evidence_at(check(call, "resolution_steps", "yes"), call, 2, evidence)
+
+
 def test_resolution_steps_no_with_only_a_vague_promise() -> None:
     call = dialogue(
         "A: Cobalt Bank, Lee speaking.",
