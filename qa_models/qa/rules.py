@@ -1300,14 +1300,17 @@ def _interruptions(view: CallView) -> list[int]:
             continue
         overlap = view.turns[c].end - view.turns[i].start
         cut = bool(_CUT_OFF.search(view.turns[c].text))
-        if _EXCUSED.match(view.text(i)):
-            continue  # "Sorry to jump in, but don't read me your card number": cutting in politely
-        # ... or to stop the customer reading out a card, or because the line broke up ("Declan? Are you
-        # still there?")
-        if view.first(_STOP_READING, [i]) is not None or view.first(_ARE_YOU_THERE, [i]) is not None:
+        if not ((view.timed and overlap > 0.4 and cut) or overlap > 1.5 or (not view.timed and cut)):
             continue
-        if (view.timed and overlap > 0.4 and cut) or overlap > 1.5 or (not view.timed and cut):
-            out.append(i)
+        # Cutting in politely ("Sorry to jump in, but don't read me your card number"), to stop the
+        # customer reading out a card, or because the line broke up ("Declan? Are you still there?")
+        if (
+            _EXCUSED.match(view.text(i))
+            or view.first(_STOP_READING, [i]) is not None
+            or view.first(_ARE_YOU_THERE, [i]) is not None
+        ):
+            continue
+        out.append(i)
     return out
 
 
