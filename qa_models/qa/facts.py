@@ -137,7 +137,7 @@ _CHALLENGE = compile_phrases(
     r"you (?:just|literally|literally just|already|only just) (?:said|told me)|(?:i )?thought you said|"
     r"(?:that's|thats|that is|it's|its) not what you (?:just )?said|you said the opposite|"
     r"(?:but|wait) you (?:said|told me)|(?:first|earlier|before|a minute ago) you said|you said (?:earlier|"
-    r"before)"
+    r"before)|you said (?:\w+ ){1,3}(?:just now|a (?:minute|second|moment) ago)"
 )
 _TAKEN_BACK = compile_phrases(
     r"my mistake|i misspoke|i was (?:wrong|mistaken)|i gave you (?:the )?wrong|let me correct (?:myself|"
@@ -520,7 +520,16 @@ def _line_clash(
         if not kinds:
             continue
         shared = mine & _terms(line)
-        if len(shared) >= opts.line_overlap and len(shared) >= opts.line_coverage * len(mine):
+        # a "Name: figure" item whose whole name the statement says ("Upgrade fee: 35 USD when ordered
+        # through an agent" for "a twenty-five dollar upgrade fee over the phone")
+        label = _LABELLED.match(line.strip())
+        named = (
+            label is not None
+            and not amounts(label.group("label"))
+            and len(words := _terms(label.group("label"))) >= 2
+            and words <= mine
+        )
+        if named or (len(shared) >= opts.line_overlap and len(shared) >= opts.line_coverage * len(mine)):
             k = kinds[0]
             return k, f"{', '.join(_fmt(k, v) for v in sorted(known[k]))} ({line.strip(' |')[:60]})"
     return None

@@ -2068,6 +2068,47 @@ def test_accurate_information_a_line_about_the_same_thing_gives_the_amount() -> 
     assert facts._DEFINITE.findall("I've refunded the forty-nine dollars") == ["forty-nine dollars"]
 
 
+def test_accurate_information_a_list_item_the_statement_names_in_full_gives_the_amount() -> None:
+    upgrades = KnowledgeFact(
+        "proc-upgrades",
+        "Upgrades and new device orders",
+        "procedure",
+        "Upgrades and new device orders.",
+        1.0,
+        document_text="## Payment options\n\n- Pay in full or over 24 months at 0% APR.\n"
+        "- Upgrade fee: 35 USD when ordered through an agent or in a store, waived in the app.\n\n"
+        "Plan Max is 75 USD/month: 50 GB of hotspot.",
+    )
+    opts = QAOptions(facts=facts.FactOptions(min_relevance=0.1, clash_relevance=1.0))
+    scorer = QAScorer(opts, knowledge=DocumentFacts([upgrades], HashingEncoder()))  # type: ignore[arg-type]
+
+    def quote(said: str) -> TagInput:
+        return dialogue(
+            "A: Brightline Mobile, Dana speaking.",
+            "C: I'd like to upgrade my phone.",
+            f"A: Sure. Now, {said}",
+        )
+
+    # The line shares only "upgrade" and "fee" with the statement, but those are all of its item's name.
+    r = check(
+        quote("there's a twenty-five dollar upgrade fee when it's done over the phone."),
+        "accurate_information",
+        "no",
+        scorer,
+    )
+    assert "$35" in r.rationale
+    check(
+        quote("there's a thirty-five dollar upgrade fee when it's done over the phone."),
+        "accurate_information",
+        "yes",
+        scorer,
+    )
+    # "Plan Max is 75 USD/month" before a colon is a sentence, not an item's name
+    check(
+        quote("on Plan Max the trade-in credit would be up to $400."), "accurate_information", "yes", scorer
+    )
+
+
 def test_accurate_information_the_list_item_a_statement_names_gives_its_amount() -> None:
     # A fee table, and the same figures as "Name: figure" sentences (as a PDF's text reads); the
     # monthly price is elsewhere in the document.
@@ -2156,6 +2197,16 @@ def test_accurate_information_no_when_the_customer_catches_a_contradiction() -> 
         "C: So you said a day before, okay, please cancel it then.",
     )
     check(fine, "accurate_information", "yes", facts_scorer())
+    # the customer pointing back at a figure the agent gave a moment before
+    caught = dialogue(
+        "A: Harbourline Home Loans, Andrea speaking.",
+        "C: I can't make the December payment.",
+        "A: There's a fifteen-day grace period before a late charge.",
+        "C: Okay.",
+        "A: And after ten days the late charge goes on.",
+        "C: Ten days? You said fifteen just now.",
+    )
+    evidence_at(check(caught, "accurate_information", "no", facts_scorer()), caught, 5, "You said fifteen")
 
 
 def test_accurate_information_yes_for_information_without_amounts() -> None:
