@@ -1249,7 +1249,9 @@ _RUDE_STRONG = compile_phrases(
     r"i couldn't care less|not my issue|not our (?:problem|fault|concern|issue)|"
     r"you (?:really )?(?:do )?(?:have|need) to read (?:the|your)|"
     r"no need (?:for|to use) (?:the |all the )?(?:capitals|caps|capital letters|shouting)|"
-    r"(?:i'm|im|i am) (?:just )?telling you how it works"
+    r"(?:i'm|im|i am) (?:just )?telling you how it works|"
+    r"(?:there's |there is )?no need to (?:shout|yell|raise your voice|swear|be rude|get (?:angry|nasty|"
+    r"aggressive|shirty))|(?:it's|its|that's|thats|it is) on the customer to"
 )
 _RUDE_WEAK = compile_phrases(
     r"there's nothing (?:i|we) can do|there is nothing (?:i|we) can do|i can't help you|i cannot help you|"
@@ -1269,6 +1271,10 @@ _RUDE_WEAK = compile_phrases(
     r"you'll just have to|as (?:i|we) (?:said|mentioned|explained)(?: (?:before|earlier))?|"
     r"like i (?:said|told you)|as i told you|obviously|again,? (?:the|i|you)|look,|listen,|um,? no|no no no|"
     r"ugh|fine,? whatever|"
+    # passing the blame ("it's the vet holding it up, not us"), and a bare "What do you need?", "Up to
+    # you." or "np" for a reply
+    r",? not us(?=\s*[.!]|\s*$)|(?:^|(?<=[.!?]\s))(?:what do you need|what is it)\?|"
+    r"(?:^|(?<=[.!?]\s))up to you(?=[.!])|^\W*np\W*$|"
     # "i mean we have to rule stuff out": a reply that opens by pushing back
     r"^\W*(?:(?:yeah|well)\W+)?i mean\b"
 )
@@ -1284,7 +1290,7 @@ _EXCUSED = re.compile(
 
 _STOP_READING = compile_phrases(
     r"(?:don't|dont|do not|no need to) (?:read|say|give|tell) (?:me |us )?(?:your|the|that|those) "
-    r"(?:card|number|password|pin|details|digits|full)"
+    r"(?:card|number|password|pin|details|digits|full|code|otp|one-time|security code|cvv)"
 )
 
 

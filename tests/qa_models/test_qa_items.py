@@ -1215,6 +1215,33 @@ def test_courtesy_no_for_blame_and_brush_offs_and_yes_for_one_alone() -> None:
     check(firm, "courtesy", "yes")
 
 
+def test_courtesy_no_for_curt_replies_and_passing_the_blame() -> None:
+    curt = dialogue(
+        "A: Hi. Ledgerwise Tax chat. What do you need?",
+        "C: Will my fee change this year?",
+        "A: Fee is £245.",
+        "C: Ok thanks",
+        "A: np",
+        channel="chat",
+    )
+    r = check(curt, "courtesy", "no")
+    evidence_at(r, curt, 0, "What do you need?")
+    evidence_at(r, curt, 4, "np")
+    deflected = dialogue(
+        "A: Harbourside Pet Cover, Dave speaking.",
+        "C: So should I ring the vet and chase them up?",
+        "A: Up to you. It's the vet holding it up, not us.",
+    )
+    evidence_at(check(deflected, "courtesy", "no"), deflected, 2, "not us")
+    # asking what the customer needs, or leaving a choice to them in a sentence, is polite
+    fine = dialogue(
+        "A: Harbourside Pet Cover, Dave speaking. What do you need help with today?",
+        "C: Should I ring the vet myself?",
+        "A: That's up to you, but I'm happy to ring them for you if you'd like.",
+    )
+    check(fine, "courtesy", "yes")
+
+
 def test_courtesy_no_when_the_agent_talks_over_the_customer() -> None:
     call = dialogue(
         "A: Harbor Insurance, Marco speaking.",
@@ -1252,6 +1279,7 @@ def test_courtesy_yes_for_cutting_in_politely_and_counting_usage() -> None:
     [
         "Oh, hang on, Dale, don't read me the card! We take it through the secure line.",
         "Dale? Are you still there? I was going to say --",
+        "Please don't tell me the code, Dale, not me and not anyone.",
     ],
 )
 def test_courtesy_yes_for_cutting_in_to_stop_a_card_or_when_the_line_breaks_up(cut_in: str) -> None:
@@ -1272,6 +1300,8 @@ def test_courtesy_yes_for_cutting_in_to_stop_a_card_or_when_the_line_breaks_up(c
         ("No need for capitals, I'm reading it. What's the email?", "No need for capitals"),
         ("I'm not saying anything, I'm telling you how it works.", "telling you how it works"),
         ("yeah i get that but it's the process", "it's the process"),
+        ("There's no need to shout at me.", "no need to shout"),
+        ("we don't check every label, that's why it's on the customer to separate it", "on the customer to"),
     ],
 )
 def test_courtesy_no_for_scolding_and_pushing_back(reply: str, evidence: str) -> None:
