@@ -251,6 +251,7 @@ _VERIFY_ASK = compile_phrases(
     rf"(?:please|kindly) (?:provide|give|share|send|tell|confirm|enter|type)[^.?!]{{0,40}}(?:{_ID_WORD}|"
     rf"{_IDENTIFIER})",
     r"(?:for|to complete|to do) (?:the |a |some )?(?:verification|security|id check)",
+    rf"(?:i|we) (?:need|'ll need|will need) (?:your|the) (?:[\w-]+ ){{0,2}}(?:{_IDENTIFIER}|{_ID_WORD})",
     r"(?:sending|send|sent|texting|text) (?:you )?(?:an? |the )?(?:[\w-]+ )?(?:otp|one[- ]time|verification|"
     r"security) ?(?:code|password|pin|number)?",
     r"(?:need to|have to|must|let me|i'll|let's|let us) (?:first |just |quickly )?(?:verify|confirm|"
@@ -287,7 +288,7 @@ _VERIFIED = compile_phrases(
     r"(?:you|you've|you have) (?:already )?verified (?:through|via|in|on|with|by)",
     r"(?:already|been) (?:verified|authenticated)|verified (?:through|via|in|by) the (?:app|ivr|automated|"
     r"phone menu|menu|keypad|phone system|system|portal)",
-    r"(?:you're|you are) (?:already )?(?:logged|signed) in",
+    r"(?:you're|you are|is|are) (?:already )?(?:logged|signed) in",
     r"passed (?:the )?(?:security|verification)",
     r"^\W*(?:(?:okay|ok|thanks|thank you)\W+)?verified\b",
     r"voice ?(?:id|print|recognition|biometrics?|verification) (?:has |have )?(?:already |just )?(?:matched|"
@@ -302,7 +303,8 @@ _DISCLOSE = compile_phrases(
     r"claim|card|subscription|invoice|usage|data|line|contract|device|address|meter|reading|transactions?|"
     r"reservation|delivery|refund|records?|history|file|direct debit|renewal|(?:\w+ )?(?:instal?lment|"
     r"repayment|premium|loan|bond|mortgage|arrears))",
-    r"your (?:current |outstanding |last |latest |remaining |next |new )?(?:balance|bill|payment|statement|"
+    r"your (?:current |outstanding |last |latest |remaining |next |new |(?:jan|febr)uary |march |april |may |"
+    r"june |july |august |september |october |november |december )?(?:balance|bill|payment|statement|"
     r"order|plan|contract|usage|due date|renewal|policy|claim|delivery|booking|reservation|refund|"
     r"subscription"
     r"|limit|premium|direct debit|invoice|meter reading)s? (?:is|was|were|are|shows|comes to|came to|has|"
@@ -320,8 +322,8 @@ _DISCLOSE = compile_phrases(
     # read off the account: "so you're on the twelve month flex plan ... four months left on the contract"
     r"(?:you're|youre|you are) on (?:the|our) [^.?!]{0,40}(?:plan|tariff|package|contract|membership|policy)|"
     r"(?:you're|youre|you are) on [^.?!]{1,40}(?:a|per) month|"
-    r"you(?:'ve| have) (?:got )?(?:an? )?(?:unpaid|outstanding|overdue) (?:balance|bill|amount|payment|"
-    r"invoice)|"
+    r"you(?:'ve| have| also have) (?:got )?(?:(?:an? )?(?:unpaid|outstanding|overdue) (?:balance|bill|amount|"
+    r"payment|invoice)|arrears of)|"
     r"you(?:'re| are) (?:currently |now )?paying|"
     r"you(?:'ve| have) (?:got )?[^.?!]{0,30}(?:left|remaining|outstanding|owing) on (?:the|your)",
     r"(?:transactions?|charges?|payments?|purchases?|debits?) (?:on|to|from) your (?:[\w-]+ ){0,3}(?:card|"
@@ -376,7 +378,8 @@ def _echoes_customer(view: CallView, m: Match) -> bool:
     twice" after "my card has been charged two times")."""
     words = {w for w in re.findall(r"[a-z]{4,}", m.text.lower()) if w not in _DISCLOSE_FILLER}
     said = " ".join(view.text(c) for c in view.customer if c < m.turn).lower()
-    return bool(words) and all(re.search(rf"\b{w}", said) for w in words)
+    # "charged" echoes "charge"
+    return bool(words) and all(re.search(rf"\b{re.sub(r'(?:ed|ing|s)$', '', w)}", said) for w in words)
 
 
 def verify_identity(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult:
@@ -414,11 +417,10 @@ def verify_identity(view: CallView, item: ScorecardItem, scorer: QAScorer) -> It
         if d.turn not in code_turns
         and not _CALLER_ID.search(d.text)
         and not (
-            d.turn in ask_turns
-            and (
-                _echoes_customer(view, d)
-                or any(p.turn == d.turn and p.start <= d.start < p.end for p in purposes)
-            )
+            (d.turn in ask_turns or view.text(d.turn).rstrip().endswith("?")) and _echoes_customer(view, d)
+        )
+        and not (
+            d.turn in ask_turns and any(p.turn == d.turn and p.start <= d.start < p.end for p in purposes)
         )
     ]
     checks = sorted(asks + verified, key=lambda m: (m.turn, m.start))

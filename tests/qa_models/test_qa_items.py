@@ -259,6 +259,17 @@ def test_verify_identity_the_customers_complaint_said_back_before_the_check_disc
     )
     check(told, "verify_identity", "no")
     assert rules._VERIFIED.search("Thank you Ms Adebayo, the details match the file.")
+    # said back for the customer to confirm, in any language, before the check
+    confirmed = dialogue(
+        "A: Sampaguita City Library help desk, Joy here.",
+        "C: I can't log in, and I have 2 books na overdue I think.",
+        "A: So you can't log in, and you'd like to check your 2 overdue books. Tama po ba?",
+        "C: Opo",
+        "A: May I have your library card number and your security word?",
+        "C: 2024-118-5573, kalamansi.",
+        "A: Thank you, you're verified. Both books are due back on the 18th.",
+    )
+    evidence_at(check(confirmed, "verify_identity", "yes"), confirmed, 4, "security word")
 
 
 def test_verify_identity_yes_asr_address_and_dob() -> None:
@@ -2974,6 +2985,33 @@ def test_greeting_reads_a_redacted_agent_name() -> None:
             "yes",
             1,
         ),
+        # the account is signed in; the customer's complaint said back to be confirmed is no disclosure
+        (
+            [
+                "C: Unnu charge mi $3,500 seh mi nuh return di bike.",
+                "A: So you docked the bike, but you were charged the bike fee, and you want it removed. "
+                "Is that right?",
+                "C: Yes man exactly",
+                "A: Since you're chatting from the app, your account is already signed in and verified.",
+                "C: ok",
+                "A: I've reversed the fee.",
+            ],
+            "yes",
+            3,
+        ),
+        # an outbound call that needs the passcode before changing anything
+        (
+            [
+                "A: Hello, this is Trevor calling from Sentinel Watch Monitoring. May I speak with Deborah?",
+                "C: Yeah, that's me.",
+                "A: We've got an alarm signal from your home. Before I can cancel anything, I need your "
+                "verbal passcode.",
+                "C: It's bluebell forty-two.",
+                "A: That's correct, thank you. I've cancelled the dispatch.",
+            ],
+            "yes",
+            2,
+        ),
     ],
 )
 def test_verify_identity_outbound_terse_and_menu_verified(lines: list[str], expected: str, turn: int) -> None:
@@ -3034,6 +3072,8 @@ def test_no_sensitive_data_a_number_given_in_words_is_the_whole_number() -> None
     [
         "And while I have you, I see there's a balance of ninety-six dollars from October on the account.",
         "yeah got it june twelfth the garden package balance of eleven thousand four hundred due in april",
+        "Yes, I have you here. Your October bill is fourteen thousand three hundred.",
+        "I have you here, and you also have arrears of three thousand one hundred from August.",
     ],
 )
 def test_verify_identity_no_for_a_balance_read_off_the_account_unchecked(disclosure: str) -> None:
