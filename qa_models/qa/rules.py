@@ -1451,7 +1451,7 @@ _NOT_A_SECRET_CUE = re.compile(
 _SECRET_GIVEN = re.compile(r"\s*(?:is|'s|:)\s+[\"'‘“]?(?P<value>[^\s\"'’”]{3,40})")
 _ANSWER_LEAD = re.compile(
     r"^\W*(?:(?:yes|yeah|okay|ok|sure|um|uh)\W+)*(?:it(?:'s| is| was)|its|that's|that is|"
-    r"(?:my|the) (?:answer|word) is)\s+",
+    r"(?:my|the) (?:answer|word) is)[\s,]+(?:(?:um|uh|er|erm)\W+)*",
     re.IGNORECASE,
 )
 _NOT_SECRETS = {"yes", "yeah", "okay", "sure", "fine", "right", "correct", "that", "this", "here", "what"}

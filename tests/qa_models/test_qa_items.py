@@ -1408,6 +1408,13 @@ def test_no_sensitive_data_no_when_the_agent_repeats_a_secret_the_customer_gave(
         "A: Kanchipuram, yes, that is correct.",
     )
     evidence_at(check(sentence, "no_sensitive_data_spoken", "no"), sentence, 2, "Kanchipuram, yes")
+    # ... or with a pause in it ("It's, um, bluebell forty-two.")
+    paused = dialogue(
+        "A: Before I can cancel anything, I need your verbal passcode.",
+        "C: It's, um, bluebell forty-two.",
+        "A: Bluebell forty-two, that's correct, thank you.",
+    )
+    evidence_at(check(paused, "no_sensitive_data_spoken", "no"), paused, 2, "Bluebell forty-two")
     # the answer to a security question, before whatever else the customer adds
     pet = dialogue(
         "A: I need to ask your security question: what was the name of your first pet?",
