@@ -493,6 +493,7 @@ def verify_identity(view: CallView, item: ScorecardItem, scorer: QAScorer) -> It
 _RESTATE = compile_phrases(
     r"just (?:to|so i can|so i) (?:confirm|make sure|clarify|check|be clear|understand)",
     r"just so (?:i'm|im|i am|we're|we are) (?:looking (?:at|for) the right|clear|on the same page)",
+    r"(?:just )?so (?:i've|ive|i have|i) got (?:it|this|that|you) (?:right|straight)",
     # ("let me confirm with the registrar" asks someone else)
     r"let me (?:just )?(?:make sure|confirm(?! with)|recap|repeat|check i|check that i|see if i)",
     r"if i (?:understand|understood|heard|have) (?:you|this|that|it)? ?(?:correctly|right)",

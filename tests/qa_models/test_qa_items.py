@@ -538,6 +538,7 @@ def test_understand_need_no_in_asr_with_only_procedural_questions() -> None:
         "oh no okay so you're in zambia calls work but no data at all for three days",
         "okay got it so the right aid whistles and the battery's dying by dinner",
         "Got it, so it's the app login that's the problem, not the door itself.",
+        "Perfect. So just so I've got it right: the data's been real slow for the last few days. Calls okay?",
     ],
 )
 def test_understand_need_yes_for_restatements_in_other_words(restated: str) -> None:
