@@ -1623,7 +1623,8 @@ _CONFIRM = compile_phrases(
     r"recap|run-?down|here's where (?:we're|we are|we've got to|everything stands|things stand|we landed)|"
     r"(?:so|okay so|ok so|alright so|right so),? remember:|(?:does|do) (?:that|those|it|everything) (?:all )?"
     r"(?:look|sound) (?:right|correct|good|ok|okay)|"
-    r"(?:so,? )?to (?:recap|summari[sz]e|sum up|sum things up|confirm|go over (?:it|that|everything))|"
+    r"(?:so,? )?to (?:recap|summari[sz]e|sum up|sum things up|confirm|go over (?:it|that|everything)|"
+    r"run (?:through|over) (?:it|that|everything))|"
     r"(?:does|do) (?:that|those|it|everything) (?:all )?make sense|"
     r"you(?:'ve| have) (?:got )?everything you need|"
     r"(?:have you|you) got (?:that|it|everything)(?: \w+)? (?:written down|noted|down)|just to (?:recap|"
@@ -1637,7 +1638,7 @@ _CONFIRM = compile_phrases(
     r"been )*"
     r"(?:done|sorted|fixed|taken care of|processed|resolved|complete|completed|in place|cancell?ed|updated|"
     r"working)|(?:does|did|has) (?:that|this) (?:answer|solve|resolve|fix|help|sort|take care of|clear|"
-    r"cover)|"
+    r"cover|get you)|"
     r"have i (?:answered|resolved|solved|helped|fixed|sorted)|is (?:that|everything|it|"
     r"this) (?:all )?(?:resolved|"
     r"sorted|clear|working|ok now|okay now|fixed|showing|clearer)|(?:is it|is that|are you) (?:working|happy|"
@@ -1697,6 +1698,7 @@ _CUSTOMER_FIXED = compile_phrases(
     r"it shows|it says)"
     r"|thank god|(?:connected|working|fixed|sorted)(?=\s*!)|(?:i'm|im|i am) (?:back )?in(?=\s*[.!])"
 )
+_STILL_BROKEN = re.compile(r"[^.?!]{0,40}?\b(?:but|still|not)\b", re.IGNORECASE)
 _CONDITIONAL = re.compile(r"\b(?:when|if|until|once|whether|before|after)\W+$", re.IGNORECASE)
 # What the agent has just done, stated as done ("alright, it's set up", "he's added as of today",
 # "claim's open"): reviewers count it as confirming the outcome even without a recap.
@@ -1757,8 +1759,16 @@ def _asserted(view: CallView, pattern: re.Pattern[str], turns: Sequence[int]) ->
 
 
 def _customer_fixed(view: CallView, after: int) -> Match | None:
-    """The first customer statement after turn ``after`` that the problem is gone."""
-    return next(_asserted(view, _CUSTOMER_FIXED, [c for c in view.customer if c > after]), None)
+    """The first customer statement after turn ``after`` that the problem is gone, and not taken back
+    in the same breath ("okay it's back up and um no it still says no internet")."""
+    return next(
+        (
+            m
+            for m in _asserted(view, _CUSTOMER_FIXED, [c for c in view.customer if c > after])
+            if not _STILL_BROKEN.match(view.text(m.turn)[m.end :])
+        ),
+        None,
+    )
 
 
 def _closing_turns(view: CallView) -> list[int]:

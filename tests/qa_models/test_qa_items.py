@@ -1568,6 +1568,8 @@ def test_confirm_resolution_yes_when_the_agent_says_what_is_now_done() -> None:
         ("so to go over it, refund of the second charge back in five days, does that all make sense", "yes"),
         ("Perfect, so you have everything you need.", "yes"),
         ("The reference is R four four one. Have you got that written down okay?", "yes"),
+        ("so just to run through it the fault is on the feeder and the crew is out on it", "yes"),
+        ("I've moved it to Tuesday. Does that get you where you need to be?", "yes"),
         # after a comma "so" gives a reason, not a summary
         ("The cut-off is Tuesday, so you're well in time to ask.", "no"),
         ("done", "no"),  # a bare "done" says nothing of what was done
@@ -1623,6 +1625,15 @@ def test_confirm_resolution_yes_when_the_customer_says_it_works_now() -> None:
     )
     r = check(call, "confirm_resolution", "yes")
     evidence_at(r, call, 4)
+    # ... not when they take it back in the same breath
+    still = dialogue(
+        "A: brightline mobile ana speaking",
+        "C: i'm in spain and i have no data",
+        "A: settings mobile data options turn on data roaming",
+        "C: okay it's back up and um no it still says no internet",
+        "A: bye",
+    )
+    check(still, "confirm_resolution", "no")
 
 
 def test_confirm_resolution_no_when_the_customer_only_asks_about_a_fix() -> None:
