@@ -1674,7 +1674,9 @@ _GOODBYE = compile_phrases(
     r"good bye|"
     r"bye(?:-bye| now| bye)?|all the best|enjoy (?:your|the)|speak soon|talk soon|good night|have a good|"
     r"best wishes|stay safe|kind regards|cheers|"
-    r"(?:i )?hope (?:you|your \w+|the \w+) (?:has|have|gets?|enjoys?) (?:a|an|the|your|their|his|her|it)\b"
+    r"(?:i )?hope (?:you|your \w+|the \w+) (?:has|have|gets?|enjoys?) (?:a|an|the|your|their|his|her|it)\b|"
+    r"(?:i )?hope (?:all|it all|everything) goes well|safe (?:travels|trip|journey|crossing|flight|drive)|"
+    r"bonne (?:soirée|soiree|journée|journee|nuit)"
 )
 
 
@@ -1856,12 +1858,9 @@ def closing(view: CallView, item: ScorecardItem, scorer: QAScorer) -> ItemResult
     closing_thanks = {m.turn for m in view.find(_CALL_THANKS, turns)}
     thanks = [m for m in view.find(_THANKS, turns) if m.turn == last_agent or m.turn in closing_thanks]
     goodbye = list(view.find(_GOODBYE, turns))
-    if not thanks:
-        # "Thanks for your patience today, take care": in the farewell itself it thanks the customer.
-        farewell = [g for g in goodbye if g.turn == last_agent]
-        thanks = [
-            m for m in view.find(_FAREWELL_THANKS, [last_agent]) if farewell and farewell[-1].start > m.start
-        ]
+    # "Thanks for your patience today, take care": in the farewell itself it thanks the customer.
+    if not thanks and any(g.turn == last_agent for g in goodbye):
+        thanks = list(view.find(_FAREWELL_THANKS, [last_agent]))
     customer_after = sum(1 for c in view.customer if c > last_agent)
     features = {
         "thanks": float(bool(thanks)),

@@ -1761,14 +1761,19 @@ def test_closing_no_when_the_only_thanks_is_for_holding() -> None:
     evidence_at(r, call, 4)
 
 
-def test_closing_yes_for_thanks_with_a_parting_wish() -> None:
-    call = dialogue(
-        "A: Northlink Parcels, Dot here.",
-        "C: no thats all",
-        "A: Thanks for your patience, Leanne, and I hope your son has a great birthday on Saturday.",
-        channel="chat",
-    )
-    evidence_at(check(call, "closing", "yes"), call, 2, "Thanks for your patience")
+@pytest.mark.parametrize(
+    "last",
+    [
+        "Thanks for your patience, Leanne, and I hope your son has a great birthday on Saturday.",
+        "Thank you for bearing with us, Mr Morrison, and I hope all goes well on Monday. Safe crossing.",
+        "Thanks for your patience, Geneviève. Bonne soirée!",
+        # the wish may come first
+        "You're welcome. Take care, and thanks for your patience this morning.",
+    ],
+)
+def test_closing_yes_for_thanks_with_a_parting_wish(last: str) -> None:
+    call = dialogue("A: Northlink Parcels, Dot here.", "C: no thats all", f"A: {last}", channel="chat")
+    evidence_at(check(call, "closing", "yes"), call, 2, "for")
 
 
 def test_closing_no_when_the_call_is_lost_on_hold() -> None:
