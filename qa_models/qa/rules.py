@@ -1018,8 +1018,8 @@ _HOLD_WORDS = compile_phrases(
     r"one (?:moment|second|sec|minute)|just a (?:moment|second|sec|minute|tick)|give me (?:a|one|two|a few|"
     r"just a) (?:moment|second|sec|minute|tick)s?|let me (?:just )?(?:check|look|pull|have a look|"
     r"find|see|run|test|try|bring up|"
-    r"go and|dig|investigate|confirm|speak|ask)|hang (?:on|tight)|(?:mind|okay|ok|alright) if i (?:put|"
-    r"place)",
+    r"go and|dig|investigate|confirm|speak|ask|take a look)|hang (?:on|tight)|"
+    r"(?:mind|okay|ok|alright) if i (?:put|place)",
     r"(?:takes?|taking|need|give me|giving me|have|allow me) (?:just |about |around |roughly |up to )?"
     r"(?:a|one|two|three|four|five|a few|a couple(?: of)?|few|\d+)(?:(?: or | to |-)(?:two|three|four|five|"
     r"\d+))? (?:more )?(?:moments?|minutes?|mins?|seconds?|secs?)|go quiet",
@@ -1032,7 +1032,7 @@ _HOLD_WORDS = compile_phrases(
     _TRANSFER,
 )
 _HOLD_ASK = compile_phrases(
-    r"(?:may|can|could|might) i (?:please )?(?:put|place|pop|have you|ask you to)",
+    r"(?:may|can|could|might) i (?:please )?(?:put|place|pop|have you|ask you to|transfer you|connect you)",
     r"(?:can|could|may) i (?:take|have) (?:a|one|two|a few|a couple of) (?:minutes?|moments?|seconds?)",
     r"(?:is it|would it be|will it be|would that be|is that) (?:ok|okay|alright|all right|fine|good)",
     r"do you mind|would you mind|(?:are you )?(?:ok|okay|alright|all right|happy) (?:to|with|if)",
@@ -1049,6 +1049,10 @@ _HOLD_ASK = compile_phrases(
     r"while|i'm \w+ing|"
     r"im \w+ing|i am \w+ing)",
     r"give me (?:a|one|two|a few|a couple of) (?:minutes?|moments?|secs?|seconds?) (?:to|while)",
+)
+_GO_AHEAD = re.compile(
+    r"^\W*(?:(?:sure|yes|yeah|yep|ok|okay|of course|no problem|please)\W+)*go (?:ahead|for it)\b",
+    re.IGNORECASE,
 )
 # The agent's first words back from a hold: "Right, thanks for that." thanks the customer for it.
 _RETURN_THANKS = re.compile(
@@ -1193,6 +1197,9 @@ def hold_etiquette(view: CallView, item: ScorecardItem, scorer: QAScorer) -> Ite
     for gap, announce in holds:
         ask_turns = view.agent_before(gap.after, 2)
         ask = view.first(_HOLD_ASK, ask_turns) if announce is not None else None
+        if ask is None and announce is not None and gap.before == announce + 1:
+            # "Let me take a look." / "Sure, go ahead.": the customer gave the go-ahead asked for
+            ask = view.first(_GO_AHEAD, [gap.before])
         after = [gap.after, *view.agent_after(gap.after, 1)]
         thanks = view.first(_HOLD_THANKS, after) or view.first(_RETURN_THANKS, [gap.after])
         apology = view.first(_HOLD_SORRY, after) if thanks is None else None

@@ -2813,6 +2813,28 @@ def test_hold_etiquette_can_you_stay_with_me_asks() -> None:
     evidence_at(r, call, 1, "Can you stay with me")
 
 
+@pytest.mark.parametrize(
+    ("ask", "reply", "answer"),
+    [
+        # the customer gives the go-ahead for the look the agent announced
+        ("Let me take a look at what you've got before we do anything.", "Sure, go ahead.", "yes"),
+        ("Let me take a look at what you've got before we do anything.", "Okay.", "no"),
+        # asking to transfer the customer asks for the wait
+        ("May I transfer you to them now? It may take a minute or two.", "Yes, please.", "yes"),
+    ],
+)
+def test_hold_etiquette_a_go_ahead_or_a_transfer_asked_for(ask: str, reply: str, answer: str) -> None:
+    call = dialogue(
+        "A: Brightline Mobile, Tasha speaking.",
+        "C: I'm thinking of leaving, it's the price.",
+        f"A: {ask}",
+        f"C: {reply}",
+        "A: Okay, thanks for bearing with me. You're on Unlimited Plus at sixty a month.",
+        pauses={4: 38.0},
+    )
+    check(call, "hold_etiquette", answer)
+
+
 def test_hold_etiquette_two_holds_the_second_not_thanked() -> None:
     call = dialogue(
         "A: Harbor Insurance, Marco speaking.",
