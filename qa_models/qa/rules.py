@@ -642,7 +642,9 @@ _FEELING_STRONG = compile_phrases(
     r"fraud\w*|scam\w*|(?:a bit|bit|pretty|quite|very|rather) cheeky|"
     r"(?:is|it's|its) (?:urgent|an emergency)|as soon as possible|asap|(?:i|we) (?:really )?need (?:it|this|"
     r"that)(?: \w+)? (?:today|tonight|now|asap|urgently|fast|quickly|right away)|"
-    r"(?:really|so|totally|completely|a bit) confused|confusing"
+    r"(?:really|so|totally|completely|a bit) confused|confusing|"
+    # a death in the family
+    r"passed away|passed on|funeral|bereave\w*|(?:my|our|her|his) (?:\w+ )?(?:died|has died|passed)"
 )
 _EMPATHY = compile_phrases(
     r"(?:i'm|im|i am|we're|we are) (?:so |really |very |truly |terribly |"
@@ -650,6 +652,7 @@ _EMPATHY = compile_phrases(
     r"for (?:the|your|keeping you on) (?:wait|hold)|(?:i |we )?(?:didn't|did not) (?:catch|hear|get)|can you|"
     r"could you|what was|say again|come again))",
     r"(?:my |our |sincere |sincerest )?apologi(?:es|ze|se)(?! for (?:the|your) (?:wait|hold))",
+    r"sorry for your loss|(?:my|our) (?:deepest |sincere |sincerest )?condolences",
     r"i (?:completely |totally |really |fully |absolutely |can |do )?understand(?: (?:how|why|that|your|the|"
     r"what|this|it|you're|you are)|,|\.|$)",
     r"i can (?:only )?(?:imagine|understand|see (?:why|how|that))",

@@ -711,6 +711,7 @@ def test_empathy_yes_when_the_agent_acknowledges_a_feeling_no_list_names() -> No
             "That happens, you're not the only one.",
         ),
         ("i've got nae power and the wean's here", "oh naw sorry tae hear that"),
+        ("My dad passed away two weeks ago and we can't do it in December.", "Sorry for your loss. Okay."),
     ],
 )
 def test_empathy_yes_for_feelings_and_acknowledgements_in_other_words(customer: str, agent: str) -> None:
@@ -733,6 +734,7 @@ def test_empathy_yes_for_feelings_and_acknowledgements_in_other_words(customer: 
         "Nobody told me about a surcharge, bit cheeky that.",
         "I'm a freelancer with deadlines this week, I really need this fixed fast.",
         "Last time the roaming bill was very expensive, so I want to check first.",
+        "My husband died in March and the account is still in his name.",
     ],
 )
 def test_empathy_no_for_feelings_said_in_other_words_and_ignored(feeling: str) -> None:
