@@ -288,7 +288,8 @@ _VERIFIED = compile_phrases(
     r"(?:you|you've|you have) (?:already )?verified (?:through|via|in|on|with|by)",
     r"(?:already|been) (?:verified|authenticated)|verified (?:through|via|in|by) the (?:app|ivr|automated|"
     r"phone menu|menu|keypad|phone system|system|portal)",
-    r"(?:you're|you are|is|are) (?:already )?(?:logged|signed) in",
+    # (not "the complaint is logged in our system")
+    r"(?:you're|you are|(?:your )?account is) (?:already )?(?:logged|signed) in",
     r"passed (?:the )?(?:security|verification)",
     r"^\W*(?:(?:okay|ok|thanks|thank you)\W+)?verified\b",
     r"voice ?(?:id|print|recognition|biometrics?|verification) (?:has |have )?(?:already |just )?(?:matched|"

@@ -259,6 +259,7 @@ def test_verify_identity_the_customers_complaint_said_back_before_the_check_disc
     )
     check(told, "verify_identity", "no")
     assert rules._VERIFIED.search("Thank you Ms Adebayo, the details match the file.")
+    assert not rules._VERIFIED.search("Your complaint is logged in our system.")
     # said back for the customer to confirm, in any language, before the check
     confirmed = dialogue(
         "A: Sampaguita City Library help desk, Joy here.",
