@@ -1287,7 +1287,7 @@ _RUDE_WEAK = compile_phrases(
     r"ugh|fine,? whatever|"
     # passing the blame ("it's the vet holding it up, not us"), and a bare "What do you need?", "Up to
     # you." or "np" for a reply
-    r",? not us(?=\s*[.!]|\s*$)|(?:^|(?<=[.!?]\s))(?:what do you need|what is it)\?|"
+    r",? not us(?=\s*[.!]|\s*$)|(?:^|(?<=[.!?]\s))what do you need\?|"
     r"(?:^|(?<=[.!?]\s))up to you(?=[.!])|^\W*np\W*$|"
     # "i mean we have to rule stuff out": a reply that opens by pushing back
     r"^\W*(?:(?:yeah|well)\W+)?i mean\b"
