@@ -1826,6 +1826,13 @@ def facts_scorer(encoder: object | None = None) -> QAScorer:
     return QAScorer(knowledge=DocumentFacts([PLAN, PROMO, REFUND], encoder))  # type: ignore[arg-type]
 
 
+def document_scorer(fact: KnowledgeFact) -> QAScorer:
+    """A scorer over one document whose lines, not its overall relevance, decide: word hashing scores a
+    whole document too low for an amount clash."""
+    opts = QAOptions(facts=facts.FactOptions(min_relevance=0.1, clash_relevance=1.0))
+    return QAScorer(opts, knowledge=DocumentFacts([fact], HashingEncoder()))  # type: ignore[arg-type]
+
+
 def plan_call(agent_line: str, *, day: date = date(2026, 3, 2)) -> TagInput:
     return dialogue(
         "A: Brightline Mobile, Dana speaking.",
@@ -2114,9 +2121,7 @@ def test_accurate_information_a_line_about_the_same_thing_gives_the_amount() -> 
         "| Claim | Deductible |\n|---|---|\n| Screen repair (front glass only) | 29 USD |\n"
         "| Replacement after loss or theft | 149 USD |",
     )
-    # word hashing scores documents lower than the sentence encoder
-    opts = QAOptions(facts=facts.FactOptions(min_relevance=0.1, clash_relevance=1.0))
-    scorer = QAScorer(opts, knowledge=DocumentFacts([claims], HashingEncoder()))  # type: ignore[arg-type]
+    scorer = document_scorer(claims)
 
     def quote(deductible: str) -> TagInput:
         return dialogue(
@@ -2147,8 +2152,7 @@ def test_accurate_information_a_list_item_the_statement_names_in_full_gives_the_
         "- Upgrade fee: 35 USD when ordered through an agent or in a store, waived in the app.\n\n"
         "Plan Max is 75 USD/month: 50 GB of hotspot.",
     )
-    opts = QAOptions(facts=facts.FactOptions(min_relevance=0.1, clash_relevance=1.0))
-    scorer = QAScorer(opts, knowledge=DocumentFacts([upgrades], HashingEncoder()))  # type: ignore[arg-type]
+    scorer = document_scorer(upgrades)
 
     def quote(said: str) -> TagInput:
         return dialogue(
@@ -2190,11 +2194,11 @@ def test_accurate_information_the_list_item_a_statement_names_gives_its_amount()
         "accidental damage repair: 99 USD.\nReplacement after loss or theft, or when a device cannot be\n"
         "repaired: 149 USD."
     )
-    opts = QAOptions(facts=facts.FactOptions(min_relevance=0.1, clash_relevance=1.0))
 
     def scorer(text: str) -> QAScorer:
-        doc = KnowledgeFact("proc-claims", "Device protection", "procedure", text, 1.0, document_text=text)
-        return QAScorer(opts, knowledge=DocumentFacts([doc], HashingEncoder()))  # type: ignore[arg-type]
+        return document_scorer(
+            KnowledgeFact("proc-claims", "Device protection", "procedure", text, 1.0, document_text=text)
+        )
 
     def quote(line: str, *after: str) -> TagInput:
         return dialogue(
